@@ -1,0 +1,3 @@
+from balie.cli import main
+
+main()

@@ -1,0 +1,109 @@
+"""Serializers: shapes only. Logic lives in actions."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from balie.channels.models import Channel
+from balie.conversations.models import Attachment, Conversation, Message, StatusChange
+from balie.conversations.workflow import Status
+from balie.organisations.models import Agent, Presence
+from balie.parties.models import DigitalAddress, Party
+
+
+class DigitalAddressSerializer(serializers.ModelSerializer[DigitalAddress]):
+    class Meta:
+        model = DigitalAddress
+        fields = ["id", "kind", "value", "verified"]
+
+
+class PartySerializer(serializers.ModelSerializer[Party]):
+    addresses = DigitalAddressSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Party
+        fields = [
+            "id", "uuid", "kind", "display_name", "preferred_language", "country",
+            "created_at", "addresses",
+        ]  # fmt: skip
+
+
+class StatusChangeSerializer(serializers.ModelSerializer[StatusChange]):
+    class Meta:
+        model = StatusChange
+        fields = ["from_status", "to_status", "actor", "reason", "at"]
+
+
+class ConversationSerializer(serializers.ModelSerializer[Conversation]):
+    channel_kind = serializers.CharField(source="channel.kind", read_only=True)
+    topic = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    party_name = serializers.CharField(source="party.display_name", read_only=True)
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "id", "uuid", "status", "channel", "channel_kind", "party", "party_name", "topic",
+            "language", "priority", "team", "assignee", "subject", "created_at", "updated_at",
+            "last_inbound_at", "first_response_at", "resolved_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ConversationDetailSerializer(ConversationSerializer):
+    status_changes = StatusChangeSerializer(many=True, read_only=True)
+
+    class Meta(ConversationSerializer.Meta):
+        fields = [*ConversationSerializer.Meta.fields, "status_changes"]
+        read_only_fields = fields
+
+
+class StatusChangeRequestSerializer(serializers.Serializer[None]):
+    status = serializers.ChoiceField(choices=[s.value for s in Status])
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "content_type", "size"]
+
+
+class MessageSerializer(serializers.ModelSerializer[Message]):
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id", "uuid", "direction", "body", "author", "reply_to", "delivery_status",
+            "error_code", "error_text", "sent_at", "created_at", "attachments",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class MessageCreateSerializer(serializers.Serializer[None]):
+    kind = serializers.ChoiceField(choices=["reply", "note"], default="reply")
+    body = serializers.CharField(max_length=4096, trim_whitespace=True)
+    reply_to = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class AgentSerializer(serializers.ModelSerializer[Agent]):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = Agent
+        fields = [
+            "id", "username", "display_name", "organisation", "teams", "is_supervisor",
+            "presence", "presence_changed_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class PresenceSerializer(serializers.Serializer[None]):
+    presence = serializers.ChoiceField(choices=Presence.values)
+
+
+class ChannelSerializer(serializers.ModelSerializer[Channel]):
+    class Meta:
+        model = Channel
+        fields = ["id", "kind", "key", "name", "settings", "team", "is_active"]
+        read_only_fields = fields

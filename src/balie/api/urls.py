@@ -1,0 +1,16 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from balie.api import views
+
+router = DefaultRouter()
+router.register("conversations", views.ConversationViewSet, basename="conversation")
+router.register("parties", views.PartyViewSet, basename="party")
+router.register("agents", views.AgentViewSet, basename="agent")
+router.register("channels", views.ChannelViewSet, basename="channel")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,172 @@
+"""REST API v1 views: parse input, call one action, answer. Every object is scoped to the
+caller's organisation; views of personal data are written to the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from balie.api import serializers as s
+from balie.api.permissions import acting_agent, organisation_ids, require_supervisor_or_self
+from balie.audit import trail
+from balie.channels.models import Channel
+from balie.conversations.actions import check_add_note, check_change_status, check_send_reply
+from balie.conversations.models import Conversation, Message
+from balie.organisations.actions import do_set_presence
+from balie.organisations.models import Agent
+from balie.parties.models import Party
+
+
+def _scoped(qs: QuerySet[Any], request: Request, field: str = "organisation_id") -> QuerySet[Any]:
+    ids = organisation_ids(request)
+    return qs if ids is None else qs.filter(**{f"{field}__in": ids})
+
+
+class ConversationFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=Conversation._meta.get_field("status").choices)
+    channel_kind = filters.CharFilter(field_name="channel__kind")
+    topic = filters.CharFilter(field_name="topic__code")
+    unassigned = filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
+
+    class Meta:
+        model = Conversation
+        fields = ["status", "channel", "assignee", "team", "language", "priority", "party"]
+
+
+class ConversationViewSet(viewsets.ReadOnlyModelViewSet[Conversation]):
+    """Conversations of the caller's organisation, newest first."""
+
+    filterset_class = ConversationFilter
+    serializer_class = s.ConversationSerializer
+
+    def get_queryset(self) -> QuerySet[Conversation]:
+        qs = Conversation.objects.select_related("channel", "topic", "party").order_by(
+            "-priority", "-created_at"
+        )
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("status_changes")
+        return _scoped(qs, self.request)
+
+    def get_serializer_class(self) -> type[Any]:
+        return (
+            s.ConversationDetailSerializer
+            if self.action == "retrieve"
+            else super().get_serializer_class()
+        )
+
+    @extend_schema(request=s.StatusChangeRequestSerializer, responses=s.ConversationSerializer)
+    @action(detail=True, methods=["post"], url_path="status")
+    def change_status(self, request: Request, pk: str | None = None) -> Response:
+        """Move the conversation along the workflow (409 when the table forbids it)."""
+        conversation = self.get_object()
+        body = s.StatusChangeRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        from django.db import transaction
+
+        with transaction.atomic():
+            updated = check_change_status(
+                conversation.pk,
+                body.validated_data["status"],
+                actor=acting_agent(request),
+                reason=body.validated_data["reason"],
+            )
+        return Response(s.ConversationSerializer(updated).data)
+
+    @extend_schema(
+        methods=["get"], responses=s.MessageSerializer(many=True), operation_id="messages_list"
+    )
+    @extend_schema(
+        methods=["post"],
+        request=s.MessageCreateSerializer,
+        responses={201: s.MessageSerializer},
+        operation_id="messages_create",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def messages(self, request: Request, pk: str | None = None) -> Response:
+        """List the messages, or post a reply (to the citizen) or an internal note."""
+        conversation = self.get_object()
+        if request.method == "GET":
+            messages = Message.objects.filter(conversation=conversation).prefetch_related(
+                "attachments"
+            )
+            page = self.paginate_queryset(messages)
+            trail.record(request=request, action="view_messages", obj=conversation)
+            return self.get_paginated_response(s.MessageSerializer(page, many=True).data)
+        body = s.MessageCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        agent = acting_agent(request)
+        data = body.validated_data
+        if data["kind"] == "note":
+            message = check_add_note(conversation.pk, agent, data["body"])
+        else:
+            message = check_send_reply(
+                conversation.pk, agent, data["body"], reply_to_id=data["reply_to"]
+            )
+        return Response(s.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class PartyViewSet(viewsets.ReadOnlyModelViewSet[Party]):
+    """Parties (citizens and organisations). Each detail view is audited."""
+
+    serializer_class = s.PartySerializer
+    filterset_fields = ["kind", "country"]
+
+    def get_queryset(self) -> QuerySet[Party]:
+        qs = Party.objects.prefetch_related("addresses").order_by("-created_at")
+        return _scoped(qs, self.request)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        party = self.get_object()
+        trail.record(request=request, action="view_party", obj=party)
+        return Response(self.get_serializer(party).data)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        trail.record(
+            request=request,
+            action="list_parties",
+            obj=Party(pk=0),
+            detail={"count": response.data.get("count", 0)},
+        )
+        return response
+
+
+class AgentViewSet(viewsets.ReadOnlyModelViewSet[Agent]):
+    """Agents and their presence."""
+
+    serializer_class = s.AgentSerializer
+    filterset_fields = ["presence", "teams", "is_supervisor"]
+
+    def get_queryset(self) -> QuerySet[Agent]:
+        qs = Agent.objects.select_related("user").prefetch_related("teams").order_by("pk")
+        return _scoped(qs, self.request)
+
+    @extend_schema(request=s.PresenceSerializer, responses=s.AgentSerializer)
+    @action(detail=True, methods=["post"])
+    def presence(self, request: Request, pk: str | None = None) -> Response:
+        """Set presence: an agent their own, a supervisor anyone's in the organisation."""
+        agent = self.get_object()
+        require_supervisor_or_self(request, agent)
+        body = s.PresenceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        updated = do_set_presence(agent.pk, body.validated_data["presence"])
+        return Response(s.AgentSerializer(updated).data)
+
+
+class ChannelViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Channel]
+):
+    """Channels (their secrets are never shown)."""
+
+    serializer_class = s.ChannelSerializer
+    filterset_fields = ["kind", "is_active"]
+
+    def get_queryset(self) -> QuerySet[Channel]:
+        return _scoped(Channel.objects.order_by("pk"), self.request)

@@ -1,0 +1,39 @@
+"""Recording audit entries for views of and changes to personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from balie.audit.models import AuditEntry
+
+
+def origin_of(request: HttpRequest | None) -> str:
+    """The client address of a request (the proxy's if behind one without trust configured)."""
+    if request is None:
+        return "system"
+    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+
+
+def record(
+    *,
+    request: HttpRequest | None,
+    action: str,
+    obj: Any,
+    result: str = "success",
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append an entry for ``action`` on ``obj`` by the request's user (or the system)."""
+    user = getattr(request, "user", None) if request is not None else None
+    authenticated = bool(user is not None and user.is_authenticated)
+    return AuditEntry.objects.create(
+        actor=user if authenticated else None,
+        actor_label=user.get_username() if authenticated and user is not None else "system",
+        action=action,
+        object_type=type(obj)._meta.label_lower,
+        object_id=str(obj.pk),
+        result=result,
+        origin=origin_of(request),
+        detail=detail or {},
+    )

@@ -1,0 +1,82 @@
+"""The ``balie`` command: demo, serve, worker, apply, and Django's commands via ``manage``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "balie.conf.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "balie.conf.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["balie manage", *argv])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="balie", description="Balie contact centre")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_demo = sub.add_parser("demo", help="fresh demo database, server, worker and citizens")
+    p_demo.add_argument("--port", type=int, default=8000)
+    p_demo.add_argument("--rate", type=float, default=6.0, help="simulated messages per minute")
+    p_demo.add_argument("--config", default=None, help="organisation TOML (default: gemeente)")
+
+    p_serve = sub.add_parser("serve", help="ASGI server (with the in-process worker by default)")
+    p_serve.add_argument("--host", default="127.0.0.1")
+    p_serve.add_argument("--port", type=int, default=8000)
+    p_serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+
+    p_worker = sub.add_parser("worker", help="run background tasks and periodic jobs")
+    p_worker.add_argument("--queues", default="*", help="comma-separated queue names")
+
+    p_apply = sub.add_parser("apply", help="apply a declarative organisation config (TOML)")
+    p_apply.add_argument("file")
+    p_apply.add_argument("--dry-run", action="store_true", help="validate and roll back")
+
+    sub.add_parser("manage", help="Django management commands", add_help=False)
+
+    if argv[:1] == ["manage"]:
+        return _manage(argv[1:])
+    args = parser.parse_args(argv)
+
+    if args.command == "demo":
+        from balie.demo import run_demo
+
+        return run_demo(port=args.port, rate_per_minute=args.rate, config=args.config)
+    _setup()
+    if args.command == "serve":
+        from balie.server import serve
+
+        return serve(host=args.host, port=args.port, migrate=args.migrate)
+    if args.command == "worker":
+        from balie.server import run_worker
+
+        return run_worker(queues=[q for q in args.queues.split(",") if q])
+    if args.command == "apply":
+        from balie.organisations.apply import ApplyError, apply_file
+
+        try:
+            summary = apply_file(args.file, dry_run=args.dry_run)
+        except ApplyError as exc:
+            print(f"balie apply: {exc}", file=sys.stderr)
+            return 2
+        print(summary)
+        return 0
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,237 @@
+"""Balie's settings: one place, every environment variable declared where it is read.
+
+The embedded default needs none of them: SQLite in WAL mode under ``./var/``, an in-memory
+channel layer and the in-process worker. ``docs/configuration.md`` lists them all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from balie.conf.env import env, env_bool, env_list
+from balie.conf.logging import configure_logging
+
+SRC_DIR = Path(__file__).resolve().parent.parent
+
+DATA_DIR = Path(
+    env("BALIE_DATA_DIR", "var", "Directory for the SQLite database, media and generated keys.")
+).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _generated_secret(filename: str) -> str:
+    """A random key kept under DATA_DIR, so a demo or laptop install needs no configuration."""
+    path = DATA_DIR / filename
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = env(
+    "BALIE_SECRET_KEY",
+    "",
+    "Django's signing key. Empty: a random key is generated in DATA_DIR/secret_key.",
+    secret=True,
+) or _generated_secret("secret_key")
+
+FIELD_ENCRYPTION_KEY = env(
+    "BALIE_FIELD_ENCRYPTION_KEY",
+    "",
+    "Key for channel secrets at rest (any string; a Fernet key is derived). "
+    "Empty: generated in DATA_DIR/field_key. Rotate by listing the old key after a comma.",
+    secret=True,
+) or _generated_secret("field_key")
+
+DEBUG = env_bool("BALIE_DEBUG", False, "Django debug mode. Never in production.")
+ALLOWED_HOSTS = env_list(
+    "BALIE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver", "Host names Balie answers to."
+)
+CSRF_TRUSTED_ORIGINS = env_list(
+    "BALIE_CSRF_TRUSTED_ORIGINS", "", "Origins (https://…) trusted for CSRF behind a proxy."
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
+    "balie.core",
+    "balie.audit",
+    "balie.organisations",
+    "balie.routing",
+    "balie.parties",
+    "balie.channels",
+    "balie.conversations",
+    "balie.channels.whatsapp",
+    "balie.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "balie.conf.urls"
+ASGI_APPLICATION = "balie.conf.asgi.application"
+WSGI_APPLICATION = "balie.conf.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ]
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASE_URL = env(
+    "DATABASE_URL",
+    "",
+    "postgres://user:pass@host:5432/db for scale-out (psycopg 3). Empty: SQLite in DATA_DIR.",
+    secret=True,
+)
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["TEST"] = {
+        "NAME": env("BALIE_TEST_DB_NAME", "test_balie", "Test database name (tests only).")
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env("BALIE_SQLITE_PATH", str(DATA_DIR / "balie.sqlite3"), "SQLite file."),
+            "OPTIONS": {
+                # WAL lets the worker write while web requests read; IMMEDIATE takes the write
+                # lock at BEGIN so two writers queue instead of failing on upgrade.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+            "TEST": {
+                "NAME": env(
+                    "BALIE_TEST_DB_NAME", str(DATA_DIR / "test.sqlite3"), "Test database (tests)."
+                )
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Channel layer (realtime) and cache ------------------------------------------------------
+REDIS_URL = env(
+    "REDIS_URL", "", "redis://host:6379/0 for the channel layer and locks. Empty: in-memory."
+)
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Background work -------------------------------------------------------------------------
+# One task interface (django-tasks) with a durable backend: task rows live in the same database
+# as the domain, so an event's handlers are enqueued in the transaction that caused it.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "outbound", "ingest"],
+    }
+}
+IN_PROCESS_WORKER = env_bool(
+    "BALIE_IN_PROCESS_WORKER",
+    True,
+    "Run the task worker and scheduler inside `balie serve`. Switch off when `balie worker` "
+    "processes run separately (scale-out).",
+)
+
+# --- Auth, i18n, static ----------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+LOCALE_PATHS = [SRC_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = env("BALIE_TIME_ZONE", "Europe/Amsterdam", "Default time zone for display.")
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = Path(env("BALIE_MEDIA_ROOT", str(DATA_DIR / "media"), "Where attachments live."))
+MEDIA_URL = "/media/"  # never served directly: attachments go through an authorised view
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(
+    env("BALIE_MAX_BODY_BYTES", str(2 * 1024 * 1024), "Largest request body accepted.")
+)
+WHITENOISE_USE_FINDERS = True
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env_bool("BALIE_SECURE_SSL_REDIRECT", False, "Redirect HTTP to HTTPS.")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
+
+# --- REST API --------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["balie.api.permissions.IsAgentOrStaff"],
+    "DEFAULT_PAGINATION_CLASS": "balie.api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "balie.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Balie API",
+    "DESCRIPTION": "Conversations, messages, parties, agents and channels of a Balie centre.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Logging ---------------------------------------------------------------------------------
+LOG_LEVEL = env("BALIE_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR.")
+LOG_FORMAT = env("BALIE_LOG_FORMAT", "console", "console (readable) or json (one line an event).")
+LOGGING_CONFIG = None
+configure_logging(LOG_LEVEL, LOG_FORMAT)

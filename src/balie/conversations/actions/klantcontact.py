@@ -1,0 +1,42 @@
+"""Recording a handled contact as a Klantcontact (a document: created, never edited)."""
+
+from __future__ import annotations
+
+from balie.conversations.events import KlantcontactRecorded
+from balie.conversations.models import Conversation, Direction, Klantcontact
+from balie.core import clock
+from balie.core.events import publish
+from balie.organisations.models import Agent
+
+#: ISO 639-1 → the three-letter codes the Klantinteracties API uses (Open Klant: "nld").
+LANGUAGE_639_2 = {
+    "nl": "nld", "en": "eng", "de": "deu", "fr": "fra", "es": "spa", "tr": "tur",
+    "ar": "ara", "pl": "pol", "pt": "por", "it": "ita", "ro": "ron", "uk": "ukr",
+    "ru": "rus", "zh": "zho", "so": "som", "ti": "tir", "fy": "fry", "pap": "pap",
+}  # fmt: skip
+
+
+def do_record_klantcontact(conversation: Conversation, *, agent: Agent | None) -> Klantcontact:
+    """Record the handled contact of ``conversation``.
+
+    Precondition: inside the transaction that resolves the conversation.
+    """
+    first_inbound = (
+        conversation.messages.filter(direction=Direction.INBOUND).order_by("created_at").first()
+    )
+    topic_name = conversation.topic.name if conversation.topic_id else ""  # type: ignore[union-attr]
+    record = Klantcontact.objects.create(
+        organisation_id=conversation.organisation_id,
+        conversation=conversation,
+        party_id=conversation.party_id,
+        agent=agent,
+        kanaal=conversation.channel.kind[:50],
+        onderwerp=(topic_name or conversation.subject or "Algemene vraag")[:200],
+        inhoud=(first_inbound.body if first_inbound else "")[:1000],
+        taal=LANGUAGE_639_2.get(conversation.language or "nl", "und"),
+        indicatie_contact_gelukt=conversation.first_response_at is not None,
+        plaatsgevonden_op=first_inbound.created_at if first_inbound else clock.now(),
+        referentienummer=f"BAL-{conversation.pk:07d}",
+    )
+    publish(KlantcontactRecorded(klantcontact_id=record.pk, conversation_id=conversation.pk))
+    return record

@@ -1,0 +1,115 @@
+"""Status changes and assignment."""
+
+from __future__ import annotations
+
+from balie.conversations import workflow
+from balie.conversations.events import ConversationAssigned, ConversationStatusChanged
+from balie.conversations.models import Conversation, StatusChange
+from balie.conversations.workflow import Status
+from balie.core import clock
+from balie.core.errors import WorkflowViolation
+from balie.core.events import publish
+from balie.organisations.models import Agent
+
+
+def lock_conversation(conversation_id: int) -> Conversation:
+    """Fetch a conversation with its row locked for the rest of the transaction."""
+    return Conversation.objects.select_for_update().get(pk=conversation_id)
+
+
+def do_change_status(
+    conversation: Conversation,
+    target: Status,
+    *,
+    actor: Agent | None = None,
+    reason: str = "",
+) -> Conversation:
+    """Move ``conversation`` to ``target`` per the workflow table; records history and events.
+
+    Precondition: inside a transaction, ``conversation`` locked (``lock_conversation``).
+    Raises WorkflowViolation if the table does not allow the move.
+    """
+    source = Status(conversation.status)
+    try:
+        workflow.check_transition(source, target, reason)
+    except workflow.TransitionNotAllowed as exc:
+        raise WorkflowViolation(str(exc)) from exc
+    conversation.status = target
+    fields = ["status", "updated_at"]
+    if target == Status.RESOLVED:
+        conversation.resolved_at = clock.now()
+        fields.append("resolved_at")
+    if target == Status.QUEUED and conversation.assignee_id is not None:
+        _set_assignee(conversation, None, actor=actor, reason=reason or "unassigned")
+        fields.append("assignee")
+    conversation.save(update_fields=fields)
+    StatusChange.objects.create(
+        conversation=conversation,
+        from_status=source,
+        to_status=target,
+        actor=actor,
+        reason=reason[:500],
+    )
+    publish(
+        ConversationStatusChanged(
+            conversation_id=conversation.pk,
+            from_status=source.value,
+            to_status=target.value,
+            actor_agent_id=actor.pk if actor else None,
+            reason=reason[:500],
+        )
+    )
+    if target == Status.RESOLVED:
+        from balie.conversations.actions.klantcontact import do_record_klantcontact
+
+        do_record_klantcontact(conversation, agent=actor or conversation.assignee)
+    return conversation
+
+
+def check_change_status(
+    conversation_id: int, target: str, *, actor: Agent | None, reason: str = ""
+) -> Conversation:
+    """Validate a requested status change (from the API or workspace) and apply it."""
+    try:
+        status = Status(target)
+    except ValueError as exc:
+        raise WorkflowViolation(f"unknown status {target!r}", code="unknown_status") from exc
+    conversation = lock_conversation(conversation_id)
+    return do_change_status(conversation, status, actor=actor, reason=reason)
+
+
+def _set_assignee(
+    conversation: Conversation, agent: Agent | None, *, actor: Agent | None, reason: str
+) -> None:
+    previous = conversation.assignee_id
+    conversation.assignee = agent
+    publish(
+        ConversationAssigned(
+            conversation_id=conversation.pk,
+            agent_id=agent.pk if agent else None,
+            previous_agent_id=previous,
+            actor_agent_id=actor.pk if actor else None,
+            reason=reason[:500],
+        )
+    )
+
+
+def do_assign(
+    conversation: Conversation, agent: Agent, *, actor: Agent | None = None, reason: str = ""
+) -> Conversation:
+    """Give ``conversation`` to ``agent`` and move it to ``assigned``.
+
+    Precondition: inside a transaction, ``conversation`` locked. Capacity checks are the
+    router's job (it holds the agent's lock when it calls this).
+    """
+    if agent.organisation_id != conversation.organisation_id:
+        raise WorkflowViolation("the agent works for another organisation", code="wrong_org")
+    if conversation.status == Status.ASSIGNED and conversation.assignee_id == agent.pk:
+        return conversation
+    if conversation.status == Status.ASSIGNED:
+        _set_assignee(conversation, agent, actor=actor, reason=reason)
+        conversation.save(update_fields=["assignee", "updated_at"])
+        return conversation
+    _set_assignee(conversation, agent, actor=actor, reason=reason)
+    conversation.save(update_fields=["assignee", "updated_at"])
+    return do_change_status(conversation, Status.ASSIGNED, actor=actor, reason=reason)

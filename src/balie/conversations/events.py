@@ -1,0 +1,75 @@
+"""Events about conversations and messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from balie.core.events import Event, event
+
+
+@event("conversation_created")
+@dataclass(frozen=True)
+class ConversationCreated(Event):
+    conversation_id: int
+    organisation_id: int
+    channel_id: int
+    party_id: int
+
+
+@event("message_received")
+@dataclass(frozen=True)
+class MessageReceived(Event):
+    message_id: int
+    conversation_id: int
+    channel_kind: str
+
+
+@event("conversation_status_changed")
+@dataclass(frozen=True)
+class ConversationStatusChanged(Event):
+    conversation_id: int
+    from_status: str
+    to_status: str
+    actor_agent_id: int | None
+    reason: str
+
+
+@event("conversation_assigned")
+@dataclass(frozen=True)
+class ConversationAssigned(Event):
+    conversation_id: int
+    agent_id: int | None
+    previous_agent_id: int | None
+    actor_agent_id: int | None
+    reason: str
+
+
+@event("reply_queued")
+@dataclass(frozen=True)
+class ReplyQueued(Event):
+    message_id: int
+    conversation_id: int
+    channel_id: int
+
+
+@event("note_added")
+@dataclass(frozen=True)
+class NoteAdded(Event):
+    message_id: int
+    conversation_id: int
+
+
+@event("delivery_status_changed")
+@dataclass(frozen=True)
+class DeliveryStatusChanged(Event):
+    message_id: int
+    conversation_id: int
+    status: str
+    error_code: str
+
+
+@event("klantcontact_recorded")
+@dataclass(frozen=True)
+class KlantcontactRecorded(Event):
+    klantcontact_id: int
+    conversation_id: int

@@ -1,0 +1,21 @@
+"""The one explicit registry: which handlers react to which events, and periodic jobs.
+
+Handlers are dotted paths to ``fn(event)``; each runs as its own durable task after the
+transaction that published the event commits. Add a line here, nowhere else.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from balie.core.dispatch import Handler
+from balie.core.scheduler import Job
+
+HANDLERS: dict[str, list[Handler]] = {
+    "conversation_created": [Handler("balie.routing.handlers.on_conversation_created")],
+    "reply_queued": [Handler("balie.channels.delivery.on_reply_queued", queue="outbound")],
+}
+
+PERIODIC: list[Job] = [
+    Job("routing_sweep", "balie.routing.handlers.sweep_queue", timedelta(seconds=30)),
+]
