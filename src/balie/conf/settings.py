@@ -195,6 +195,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = Path(env("BALIE_MEDIA_ROOT", str(DATA_DIR / "media"), "Where attachments live."))
 MEDIA_URL = "/media/"  # never served directly: attachments go through an authorised view
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(

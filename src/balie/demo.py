@@ -1,0 +1,88 @@
+"""``balie demo``: a fresh demo organisation on SQLite, served with simulated citizens.
+
+Applies ``examples/gemeente.toml`` to a new database under ``var/demo``, starts the ASGI
+server and the in-process worker, and lets simulated citizens write through the real inbound
+path. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEMO_PASSWORD = "balie-demo"  # noqa: S105 -- a demo login on a local database, printed on start
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _fresh_environment(data_dir: Path) -> None:
+    os.environ["BALIE_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "balie.conf.settings")
+    for suffix in ("", "-wal", "-shm"):
+        (data_dir / f"balie.sqlite3{suffix}").unlink(missing_ok=True)
+    # Channel secrets come from the environment; the demo invents them.
+    for name in (
+        "ZUIDERHAVEN_FORM_SECRET",
+        "ZUIDERHAVEN_WA_APP_SECRET",
+        "ZUIDERHAVEN_WA_TOKEN",
+        "ZUIDERHAVEN_WA_VERIFY_TOKEN",
+    ):
+        os.environ.setdefault(name, secrets.token_urlsafe(24))
+
+
+def run_demo(*, port: int = 8000, rate_per_minute: float = 6.0, config: str | None = None) -> int:
+    """Run the demo until Ctrl-C."""
+    data_dir = Path(os.environ.get("BALIE_DATA_DIR", "var")).resolve() / "demo"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    _fresh_environment(data_dir)
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from balie.channels.models import Channel
+    from balie.channels.simulators.citizens import WebFormCitizens
+    from balie.organisations.actions import do_set_presence
+    from balie.organisations.apply import apply_file
+    from balie.organisations.models import Agent
+    from balie.server import serve
+
+    call_command("migrate", verbosity=0)
+    print(apply_file(config or str(EXAMPLES / "gemeente.toml")))
+    user_model = get_user_model()
+    admin = user_model.objects.create_superuser("beheer", "beheer@example.invalid", DEMO_PASSWORD)
+    for agent in Agent.objects.select_related("user"):
+        agent.user.set_password(DEMO_PASSWORD)
+        agent.user.is_staff = True
+        agent.user.save()
+        do_set_presence(agent.pk, "available")
+    form = Channel.objects.get(kind="api")
+    citizens = WebFormCitizens(
+        f"http://127.0.0.1:{port}",
+        form.key,
+        form.secrets["signing_secret"],
+        rate_per_minute=rate_per_minute,
+    )
+    citizens.start(writing=False)
+    # Demo wiring: point the form channel's replies at the simulated citizens.
+    Channel.objects.filter(pk=form.pk).update(
+        settings={**form.settings, "callback_url": citizens.callback_url}
+    )
+    supervisor = Agent.objects.filter(is_supervisor=True).select_related("user").first()
+    print(
+        f"\nBalie demo on http://127.0.0.1:{port}/\n"
+        f"  admin:      http://127.0.0.1:{port}/admin/   login {admin.username} / {DEMO_PASSWORD}\n"
+        f"  agent:      {supervisor.user.username if supervisor else '-'} / {DEMO_PASSWORD}\n"
+        f"  API:        http://127.0.0.1:{port}/api/v1/  (token: balie manage create_token USER)\n"
+        f"  OpenAPI:    http://127.0.0.1:{port}/api/v1/schema/\n"
+        f"  citizens write about {rate_per_minute:g} messages a minute. Ctrl-C stops.\n",
+        flush=True,
+    )
+    import threading
+
+    threading.Timer(1.0, citizens.start_writing).start()
+    try:
+        return serve(host="127.0.0.1", port=port)
+    finally:
+        citizens.stop()

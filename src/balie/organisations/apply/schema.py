@@ -1,0 +1,396 @@
+"""Validation of the configuration file: every key known, every value checked.
+
+Produces a plain, typed :class:`Config`; all problems are collected, not just the first.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CHANNEL_KINDS = ("whatsapp", "email", "webchat", "messenger", "instagram", "x", "phone", "api")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+_LANG = re.compile(r"^[a-z]{2,3}$")
+_TIME = re.compile(r"^([01][0-9]|2[0-4]):[0-5][0-9]$")
+_ENV = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class AgentConfig:
+    username: str
+    name: str
+    email: str
+    teams: list[str]
+    supervisor: bool
+    languages: dict[str, int]
+    skills: dict[str, int]
+    trainings: list[tuple[str, date | None]]
+    channels: dict[str, int]
+    shifts: list[dict[str, Any]]
+
+
+@dataclass
+class ChannelConfig:
+    key: str
+    kind: str
+    name: str
+    team: str
+    settings: dict[str, Any]
+    secrets: dict[str, dict[str, str]]
+    active: bool
+
+
+@dataclass
+class Config:
+    organisation: dict[str, Any]
+    teams: list[dict[str, str]] = field(default_factory=list)
+    trainings: list[dict[str, str]] = field(default_factory=list)
+    topics: list[dict[str, Any]] = field(default_factory=list)
+    agents: list[AgentConfig] = field(default_factory=list)
+    channels: list[ChannelConfig] = field(default_factory=list)
+
+
+class Validator:
+    """Collects problems while reading a parsed TOML document."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[Path, str]] = []
+
+    def problem(self, path: Path, message: str) -> None:
+        self.problems.append((path, message))
+
+    def table(
+        self, value: Any, path: Path, allowed: set[str], required: set[str]
+    ) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.problem(path, "must be a table")
+            return {}
+        for key in sorted(set(value) - allowed):
+            self.problem((*path, key), f"unknown key (allowed: {', '.join(sorted(allowed))})")
+        for key in sorted(required - set(value)):
+            self.problem((*path, key), "is required")
+        return value
+
+    def string(
+        self,
+        table: dict[str, Any],
+        key: str,
+        path: Path,
+        *,
+        default: str = "",
+        pattern: re.Pattern[str] | None = None,
+        limit: int = 200,
+    ) -> str:
+        value = table.get(key, default)
+        if not isinstance(value, str):
+            self.problem((*path, key), "must be a string")
+            return default
+        if pattern is not None and not pattern.match(value):
+            self.problem((*path, key), f"{value!r} is not valid here")
+        if len(value) > limit:
+            self.problem((*path, key), f"is longer than {limit} characters")
+        return value
+
+    def integer(self, value: Any, path: Path, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.problem(path, f"must be a whole number from {low} to {high}")
+            return low
+        return value
+
+    def boolean(self, table: dict[str, Any], key: str, path: Path, default: bool) -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            self.problem((*path, key), "must be true or false")
+            return default
+        return value
+
+    def levels(self, value: Any, path: Path, key_pattern: re.Pattern[str]) -> dict[str, int]:
+        if not isinstance(value, dict):
+            self.problem(path, "must be a table of name = level (1-5)")
+            return {}
+        result: dict[str, int] = {}
+        for name, level in value.items():
+            if not key_pattern.match(name):
+                self.problem((*path, name), f"{name!r} is not a valid code")
+            result[name] = self.integer(level, (*path, name), 1, 5)
+        return result
+
+    def string_list(self, value: Any, path: Path) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(path, "must be a list of strings")
+            return []
+        return list(value)
+
+    def hours(self, value: Any, path: Path) -> list[list[str]]:
+        """A list of ["HH:MM", "HH:MM"] periods."""
+        if not isinstance(value, list):
+            self.problem(path, 'must be a list like [["08:30", "17:00"]]')
+            return []
+        periods: list[list[str]] = []
+        for i, period in enumerate(value):
+            ok = (
+                isinstance(period, list)
+                and len(period) == 2
+                and all(isinstance(t, str) and _TIME.match(t) for t in period)
+                and period[0] < period[1]
+            )
+            if not ok:
+                self.problem((*path, i), 'must be ["HH:MM", "HH:MM"] with start before end')
+                continue
+            periods.append([str(period[0]), str(period[1])])
+        return periods
+
+
+def validate(doc: dict[str, Any]) -> tuple[Config | None, list[tuple[Path, str]]]:
+    """Check a parsed document; return the config, or None and the problems."""
+    v = Validator()
+    v.table(
+        doc,
+        (),
+        {"organisation", "teams", "trainings", "topics", "agents", "channels"},
+        {"organisation"},
+    )
+    config = Config(organisation=_organisation(v, doc.get("organisation", {})))
+    config.teams = [
+        _coded(v, t, ("teams", i), "slug") for i, t in enumerate(_array(v, doc, "teams"))
+    ]
+    config.trainings = [
+        _coded(v, t, ("trainings", i), "code") for i, t in enumerate(_array(v, doc, "trainings"))
+    ]
+    team_slugs = {t["slug"] for t in config.teams}
+    training_codes = {t["code"] for t in config.trainings}
+    config.topics = [
+        _topic(v, t, ("topics", i), team_slugs, training_codes)
+        for i, t in enumerate(_array(v, doc, "topics"))
+    ]
+    topic_codes = {t["code"] for t in config.topics}
+    refs = (team_slugs, topic_codes, training_codes)
+    config.agents = [
+        _agent(v, a, ("agents", i), refs) for i, a in enumerate(_array(v, doc, "agents"))
+    ]
+    config.channels = [
+        _channel(v, c, ("channels", i), team_slugs)
+        for i, c in enumerate(_array(v, doc, "channels"))
+    ]
+    for name, items, key in (
+        ("teams", config.teams, "slug"),
+        ("trainings", config.trainings, "code"),
+        ("topics", config.topics, "code"),
+    ):
+        _unique(v, name, [str(item[key]) for item in items], key)
+    _unique(v, "agents", [a.username for a in config.agents], "username")
+    _unique(v, "channels", [c.key for c in config.channels], "key")
+    return (None if v.problems else config), v.problems
+
+
+def _array(v: Validator, doc: dict[str, Any], key: str) -> list[Any]:
+    value = doc.get(key, [])
+    if not isinstance(value, list):
+        v.problem((key,), f"must be an array of tables ([[{key}]])")
+        return []
+    return value
+
+
+def _unique(v: Validator, section: str, values: list[str], key: str) -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            v.problem((section, i, key), f"{value!r} appears twice")
+        seen.add(value)
+
+
+def _organisation(v: Validator, raw: Any) -> dict[str, Any]:
+    path: Path = ("organisation",)
+    allowed = {
+        "slug",
+        "name",
+        "time_zone",
+        "languages",
+        "min_language_proficiency",
+        "business_hours",
+        "signature",
+    }
+    t = v.table(raw, path, allowed, {"slug", "name"})
+    time_zone = v.string(t, "time_zone", path, default="Europe/Amsterdam")
+    if time_zone not in zoneinfo.available_timezones():
+        v.problem((*path, "time_zone"), f"unknown time zone {time_zone!r}")
+    languages = v.string_list(t.get("languages", ["nl"]), (*path, "languages"))
+    for i, language in enumerate(languages):
+        if not _LANG.match(language):
+            v.problem((*path, "languages", i), f"{language!r} is not an ISO 639-1 code")
+    hours_raw = t.get("business_hours", {})
+    hours: dict[str, list[list[str]]] = {}
+    if not isinstance(hours_raw, dict):
+        v.problem((*path, "business_hours"), "must be a table of weekday = periods")
+    else:
+        for day in sorted(set(hours_raw) - set(DAYS)):
+            v.problem((*path, "business_hours", day), f"unknown day (use {', '.join(DAYS)})")
+        hours = {
+            d: v.hours(hours_raw[d], (*path, "business_hours", d)) for d in DAYS if d in hours_raw
+        }
+    return {
+        "slug": v.string(t, "slug", path, pattern=_SLUG),
+        "name": v.string(t, "name", path),
+        "time_zone": time_zone,
+        "languages": languages,
+        "min_language_proficiency": v.integer(
+            t.get("min_language_proficiency", 3), (*path, "min_language_proficiency"), 1, 5
+        ),
+        "business_hours": hours,
+        "signature": v.string(t, "signature", path, limit=1000),
+    }
+
+
+def _coded(v: Validator, raw: Any, path: Path, key: str) -> dict[str, str]:
+    t = v.table(raw, path, {key, "name"}, {key, "name"})
+    return {key: v.string(t, key, path, pattern=_SLUG), "name": v.string(t, "name", path)}
+
+
+def _topic(
+    v: Validator, raw: Any, path: Path, teams: set[str], trainings: set[str]
+) -> dict[str, Any]:
+    allowed = {"code", "name", "team", "required_training", "priority", "min_skill_level"}
+    t = v.table(raw, path, allowed, {"code", "name"})
+    team = v.string(t, "team", path)
+    if team and team not in teams:
+        v.problem((*path, "team"), f"unknown team {team!r}")
+    training = v.string(t, "required_training", path)
+    if training and training not in trainings:
+        v.problem((*path, "required_training"), f"unknown training {training!r}")
+    return {
+        "code": v.string(t, "code", path, pattern=_SLUG),
+        "name": v.string(t, "name", path),
+        "team": team,
+        "required_training": training,
+        "priority": v.integer(t.get("priority", 0), (*path, "priority"), 0, 10),
+        "min_skill_level": v.integer(t.get("min_skill_level", 1), (*path, "min_skill_level"), 1, 5),
+    }
+
+
+def _agent(
+    v: Validator, raw: Any, path: Path, refs: tuple[set[str], set[str], set[str]]
+) -> AgentConfig:
+    teams, topics, trainings = refs
+    allowed = {
+        "username",
+        "name",
+        "email",
+        "teams",
+        "supervisor",
+        "languages",
+        "skills",
+        "trainings",
+        "channels",
+        "shifts",
+    }
+    t = v.table(raw, path, allowed, {"username", "name", "languages"})
+    agent_teams = v.string_list(t.get("teams", []), (*path, "teams"))
+    for i, team in enumerate(agent_teams):
+        if team not in teams:
+            v.problem((*path, "teams", i), f"unknown team {team!r}")
+    skills = v.levels(t.get("skills", {}), (*path, "skills"), _SLUG)
+    for code in skills:
+        if code not in topics:
+            v.problem((*path, "skills", code), f"unknown topic {code!r}")
+    channels: dict[str, int] = {}
+    raw_channels = t.get("channels", {})
+    if not isinstance(raw_channels, dict):
+        v.problem((*path, "channels"), "must be a table of channel kind = capacity")
+    else:
+        for kind, capacity in raw_channels.items():
+            if kind not in CHANNEL_KINDS:
+                v.problem((*path, "channels", kind), f"unknown channel kind {kind!r}")
+            channels[kind] = v.integer(capacity, (*path, "channels", kind), 1, 50)
+    return AgentConfig(
+        username=v.string(t, "username", path, pattern=re.compile(r"^[\w.@+-]{1,150}$")),
+        name=v.string(t, "name", path),
+        email=v.string(t, "email", path, limit=254),
+        teams=agent_teams,
+        supervisor=v.boolean(t, "supervisor", path, False),
+        languages=v.levels(t.get("languages", {}), (*path, "languages"), _LANG),
+        skills=skills,
+        trainings=_trainings(v, t.get("trainings", []), (*path, "trainings"), trainings),
+        channels=channels,
+        shifts=_shifts(v, t.get("shifts", []), (*path, "shifts")),
+    )
+
+
+def _trainings(
+    v: Validator, raw: Any, path: Path, known: set[str]
+) -> list[tuple[str, date | None]]:
+    if not isinstance(raw, list):
+        v.problem(path, 'must be a list like [{ code = "crisis", valid_until = 2027-06-30 }]')
+        return []
+    result: list[tuple[str, date | None]] = []
+    for i, item in enumerate(raw):
+        t = v.table(item, (*path, i), {"code", "valid_until"}, {"code"})
+        code = v.string(t, "code", (*path, i))
+        if code and code not in known:
+            v.problem((*path, i, "code"), f"unknown training {code!r}")
+        until = t.get("valid_until")
+        if until is not None and not isinstance(until, date):
+            v.problem((*path, i, "valid_until"), "must be a date like 2027-06-30")
+            until = None
+        result.append((code, until))
+    return result
+
+
+def _shifts(v: Validator, raw: Any, path: Path) -> list[dict[str, Any]]:
+    if not isinstance(raw, list):
+        v.problem(path, 'must be a list like [{ days = ["mon"], start = "08:00", end = "17:00" }]')
+        return []
+    shifts: list[dict[str, Any]] = []
+    for i, item in enumerate(raw):
+        t = v.table(item, (*path, i), {"days", "start", "end"}, {"days", "start", "end"})
+        days = v.string_list(t.get("days", []), (*path, i, "days"))
+        for day in days:
+            if day not in DAYS:
+                v.problem((*path, i, "days"), f"unknown day {day!r}")
+        start = v.string(t, "start", (*path, i), pattern=_TIME)
+        end = v.string(t, "end", (*path, i), pattern=_TIME)
+        shifts.append({"days": days, "start": start, "end": end})
+    return shifts
+
+
+def _channel(v: Validator, raw: Any, path: Path, teams: set[str]) -> ChannelConfig:
+    allowed = {"key", "kind", "name", "team", "settings", "secrets", "active"}
+    t = v.table(raw, path, allowed, {"key", "kind", "name"})
+    kind = v.string(t, "kind", path)
+    if kind not in CHANNEL_KINDS:
+        v.problem((*path, "kind"), f"unknown kind {kind!r} (use {', '.join(CHANNEL_KINDS)})")
+    team = v.string(t, "team", path)
+    if team and team not in teams:
+        v.problem((*path, "team"), f"unknown team {team!r}")
+    settings = t.get("settings", {})
+    if not isinstance(settings, dict):
+        v.problem((*path, "settings"), "must be a table")
+        settings = {}
+    secrets: dict[str, dict[str, str]] = {}
+    raw_secrets = t.get("secrets", {})
+    if not isinstance(raw_secrets, dict):
+        v.problem((*path, "secrets"), 'must be a table of name = { env = "VAR" }')
+        raw_secrets = {}
+    for name, ref in raw_secrets.items():
+        spath = (*path, "secrets", name)
+        if not isinstance(ref, dict) or set(ref) not in ({"env"}, {"file"}):
+            v.problem(spath, 'must reference the environment: { env = "VAR" } or { file = "…" }')
+            continue
+        if "env" in ref and not (isinstance(ref["env"], str) and _ENV.match(ref["env"])):
+            v.problem(spath, "env must name an environment variable (A-Z, 0-9, _)")
+            continue
+        secrets[name] = {k: str(val) for k, val in ref.items()}
+    return ChannelConfig(
+        key=v.string(t, "key", path, pattern=_SLUG),
+        kind=kind,
+        name=v.string(t, "name", path),
+        team=team,
+        settings=settings,
+        secrets=secrets,
+        active=v.boolean(t, "active", path, True),
+    )

@@ -1,0 +1,57 @@
+"""Running Balie: the ASGI server (with the in-process worker) and the standalone worker."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import structlog
+import uvicorn
+from django.conf import settings
+from django.core.management import call_command
+
+from balie.core.worker import InProcessWorker
+
+log = structlog.get_logger(__name__)
+
+
+def build_server(host: str, port: int) -> uvicorn.Server:
+    """A uvicorn server for Balie's ASGI application."""
+    config = uvicorn.Config(
+        "balie.conf.asgi:application",
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+    )
+    return uvicorn.Server(config)
+
+
+def serve(*, host: str, port: int, migrate: bool = False) -> int:
+    """Serve HTTP until interrupted; run the worker in-process unless configured off."""
+    if migrate:
+        call_command("migrate", verbosity=0)
+    worker = InProcessWorker() if settings.IN_PROCESS_WORKER else None
+    if worker:
+        worker.start()
+    log.info("server_started", host=host, port=port, in_process_worker=bool(worker))
+    try:
+        build_server(host, port).run()
+    finally:
+        if worker:
+            worker.stop()
+    return 0
+
+
+def run_worker(*, queues: list[str]) -> int:
+    """A worker process: drains the durable task queue and runs periodic jobs until SIGTERM."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    worker = InProcessWorker(poll_seconds=0.5)
+    worker.start()
+    log.info("worker_process_started", queues=queues)
+    stop.wait()
+    worker.stop()
+    return 0
