@@ -45,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     p_apply.add_argument("file")
     p_apply.add_argument("--dry-run", action="store_true", help="validate and roll back")
 
+    p_routing = sub.add_parser("routing", help="routing tools")
+    routing_sub = p_routing.add_subparsers(dest="routing_command", required=True)
+    p_simulate = routing_sub.add_parser("simulate", help="simulate routing policies (JSON)")
+    p_simulate.add_argument("file")
+
     sub.add_parser("manage", help="Django management commands", add_help=False)
 
     if argv[:1] == ["manage"]:
@@ -55,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         from balie.demo import run_demo
 
         return run_demo(port=args.port, rate_per_minute=args.rate, config=args.config)
+    if args.command == "routing":
+        from balie.routing.simulate.cli import main as simulate_main
+
+        return simulate_main(args.file)
     _setup()
     if args.command == "serve":
         from balie.server import serve

@@ -1,0 +1,1 @@
+"""Workforce planning: volume forecasts and Erlang C staffing (pure)."""
