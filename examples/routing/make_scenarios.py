@@ -127,7 +127,7 @@ def consular() -> None:
             "seed": 21,
             "hours": 24,
             "channels": channels,
-            "agents": consular_roster(1.0),
+            "agents": consular_roster(0.6),
             "arrivals": consular_arrivals(1.0),
         },
     )
@@ -137,7 +137,7 @@ def consular() -> None:
             "seed": 22,
             "hours": 24,
             "channels": channels,
-            "agents": consular_roster(1.8),
+            "agents": consular_roster(1.1),
             "arrivals": consular_arrivals(2.0),
         },
     )
@@ -253,22 +253,32 @@ def municipal() -> None:
 
 def scarce_language() -> None:
     roster = agents("nl", 10, [0, 8], skills={"general": 3}, languages={"nl": 5})
-    roster += agents("ar", 1, [0, 8], skills={"general": 4}, languages={"nl": 5, "ar": 5})
-    roster += agents("ti", 1, [0, 8], skills={"general": 3}, languages={"nl": 4, "ti": 4, "ar": 3})
+    roster += agents(
+        "ar",
+        1,
+        [0, 8],
+        skills={"general": 4},
+        languages={"nl": 5, "ar": 5},
+        channels=["voice", "voice_ar"],
+    )
+    roster += agents(
+        "ti",
+        1,
+        [0, 8],
+        skills={"general": 3},
+        languages={"nl": 4, "ti": 4, "ar": 3},
+        channels=["voice", "voice_ar", "voice_ti"],
+    )
     arrivals = [
-        {"channel": "voice", "topic": "general", "language": "nl", "per_hour": 95, "priority": 0},
-        {"channel": "voice", "topic": "general", "language": "ar", "per_hour": 6, "priority": 0},
-        {"channel": "voice", "topic": "general", "language": "ti", "per_hour": 2, "priority": 0},
+        {"channel": "voice", "topic": "general", "language": "nl", "per_hour": 85, "priority": 0},
+        {"channel": "voice_ar", "topic": "general", "language": "ar", "per_hour": 6, "priority": 0},
+        {"channel": "voice_ti", "topic": "general", "language": "ti", "per_hour": 2, "priority": 0},
     ]
+    # Separate channel labels with the same parameters show the scarce callers' service level.
+    channels = {"voice": VOICE, "voice_ar": VOICE, "voice_ti": VOICE}
     write(
         "scarce_language.json",
-        {
-            "seed": 51,
-            "hours": 8,
-            "channels": {"voice": VOICE},
-            "agents": roster,
-            "arrivals": arrivals,
-        },
+        {"seed": 51, "hours": 8, "channels": channels, "agents": roster, "arrivals": arrivals},
     )
 
 

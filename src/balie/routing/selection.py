@@ -9,13 +9,15 @@ The score (see ``docs/routing.md``) ranks eligible agents for one contact::
     score = W_FIT   * fit            # proficiency in the topic and language, 0..1
           - W_SPARE * spare          # rare capabilities this contact does not need
           + W_IDLE  * idle           # longest idle first, saturating after 15 minutes
-          - W_LOAD  * load           # share of the channel's capacity already in use
+          + W_LOAD  * packing        # share of this channel's capacity already in use
           - W_FAIR  * fairness       # contacts handled today, relative to a day's work
 
 ``spare`` is what keeps scarce people free: every capability the agent has that this contact
-does not need (the Arabic, the crisis training) costs ``1 / agents on shift having it``.
-The queue is served by priority, then by waiting time plus a bonus for contacts few agents
-can take (:func:`queue_key`).
+does not need (the Arabic, the crisis training, the phone line) costs ``1 / agents on shift
+having it``. ``packing`` fills an agent already on this channel before opening it for another,
+so the others stay free for calls. The queue is served by priority, then by waiting time as a
+share of the channel's answer target plus a bonus for contacts few agents can take
+(:func:`queue_key`).
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ W_LOAD = 1.0
 W_FAIR = 0.5
 IDLE_SATURATION_S = 900.0
 FAIR_DAY = 20.0
-#: Seconds of waiting a contact that only one agent on shift can take is credited with.
-SCARCITY_BONUS_S = 60.0
+#: Share of its answer target a contact only one agent on shift can take is credited with.
+SCARCITY_BONUS = 0.5
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,7 @@ def capabilities(profile: AgentProfile) -> set[str]:
     caps = {f"lang:{code}" for code in profile.languages}
     caps |= {f"skill:{topic}" for topic in profile.skills}
     caps |= {f"training:{code}" for code in profile.trainings}
+    caps |= {f"channel:{kind}" for kind, n in profile.capacities.items() if n > 0}
     return caps
 
 
@@ -171,7 +174,7 @@ def rarity(profiles: Iterable[AgentProfile]) -> dict[str, float]:
 
 def spare(profile: AgentProfile, need: Need, rare: Mapping[str, float]) -> float:
     """The rarity of the capabilities the agent has that this contact does not use."""
-    used = {f"lang:{need.language}", f"skill:{need.topic}"}
+    used = {f"lang:{need.language}", f"skill:{need.topic}", f"channel:{need.channel}"}
     if need.training:
         used.add(f"training:{need.training}")
     return sum(rare.get(cap, 0.0) for cap in capabilities(profile) - used)
@@ -194,13 +197,13 @@ def score(
     """The documented score of one eligible agent for one contact; higher is better."""
     capacity = max(profile.capacities.get(need.channel, 1), 1)
     idle = min(max(now - state.idle_since, 0.0) / IDLE_SATURATION_S, 1.0)
-    load = sum(state.load.values()) / capacity
+    packing = state.load.get(need.channel, 0) / capacity
     fairness = state.handled_today / (state.handled_today + FAIR_DAY)
     return (
         W_FIT * fit(profile, need)
         - W_SPARE * spare(profile, need, rare)
         + W_IDLE * idle
-        - W_LOAD * load
+        + W_LOAD * packing
         - W_FAIR * fairness
     )
 
@@ -222,14 +225,18 @@ def rank_agents(
     return [item[3] for item in scored]
 
 
-def queue_key(priority: int, waited_s: float, n_qualified: int) -> tuple[int, float]:
-    """Sort key (ascending) of a waiting contact: priority first, then credited waiting time.
+def queue_key(
+    priority: int, waited_s: float, target_s: float, n_qualified: int
+) -> tuple[int, float]:
+    """Sort key (ascending) of a waiting contact: priority first, then urgency.
 
-    A contact few agents on shift can take is credited ``SCARCITY_BONUS_S / n`` extra seconds,
-    so a scarce agent who comes free takes the contact only they can serve.
+    Urgency is the waiting time as a share of the channel's answer target (a call waiting 10 s
+    of its 20 s goes before an e-mail waiting 10 minutes of its hour). A contact few agents on
+    shift can take is credited ``SCARCITY_BONUS / n`` more, so a scarce agent who comes free
+    takes the contact only they can serve.
     """
-    bonus = SCARCITY_BONUS_S / n_qualified if n_qualified > 0 else 0.0
-    return (-priority, -(waited_s + bonus))
+    bonus = SCARCITY_BONUS / n_qualified if n_qualified > 0 else 0.0
+    return (-priority, -(waited_s / max(target_s, 1.0) + bonus))
 
 
 def count_qualified(need: Need, agents: Iterable[tuple[AgentProfile, AgentState]]) -> int:

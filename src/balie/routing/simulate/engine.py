@@ -211,7 +211,10 @@ class Simulation:
             order = sorted(
                 self.waiting.values(),
                 key=lambda c: sel.queue_key(
-                    c.need.priority, now - c.arrival, self._n_qualified(c.need)
+                    c.need.priority,
+                    now - c.arrival,
+                    self.scenario.channels[c.need.channel].target_s,
+                    self._n_qualified(c.need),
                 ),
             )
         else:
