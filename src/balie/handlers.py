@@ -14,8 +14,15 @@ from balie.core.scheduler import Job
 HANDLERS: dict[str, list[Handler]] = {
     "conversation_created": [Handler("balie.routing.handlers.on_conversation_created")],
     "reply_queued": [Handler("balie.channels.delivery.on_reply_queued", queue="outbound")],
+    "whatsapp_webhook_received": [
+        Handler("balie.channels.whatsapp.ingest.on_webhook_received", queue="ingest")
+    ],
 }
 
 PERIODIC: list[Job] = [
     Job("routing_sweep", "balie.routing.handlers.sweep_queue", timedelta(seconds=30)),
+    Job("outbox_sweep", "balie.channels.delivery.sweep_outbox", timedelta(seconds=60)),
+    Job(
+        "whatsapp_sweep", "balie.channels.whatsapp.ingest.sweep_unprocessed", timedelta(seconds=60)
+    ),
 ]

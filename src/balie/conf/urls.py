@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("balie.api.urls")),
     path("webhooks/", include("balie.channels.urls")),
+    path("attachments/", include("balie.conversations.media")),
 ]

@@ -1,0 +1,375 @@
+"""A WhatsApp Cloud API stand-in: a real HTTP server for the Graph API subset Balie uses,
+and citizens who write to Balie through signed webhooks.
+
+Graph API side (what Balie's adapter calls; bearer token checked):
+
+- ``POST /<version>/<phone_number_id>/messages`` — sends (text, template, media, with context)
+  and read receipts (``status: read``); answers ``{"messages":[{"id":"wamid…"}]}``.
+- ``POST /<version>/<phone_number_id>/media`` — multipart upload; answers ``{"id": …}``.
+- ``GET /<version>/<media_id>`` — media info with a download URL; ``GET /download/<id>``.
+
+Citizen side: :meth:`WhatsAppSimulator.citizen` returns a :class:`Citizen` whose methods POST
+signed webhooks (every message type) to Balie; :meth:`status` and :meth:`template_status` send
+reports. With ``auto_status=True`` each message Balie sends is reported delivered, then read.
+
+How ``balie demo`` starts it (the channel points at the simulator; only the base URL differs
+from production)::
+
+    from balie.channels.simulators.whatsapp import WhatsAppSimulator
+
+    sim = WhatsAppSimulator(
+        webhook_url=f"http://127.0.0.1:8000/webhooks/whatsapp/{channel.key}/", auto_status=True
+    ).start()
+    sim.configure(channel)          # graph_base_url, phone_number_id, app_secret, tokens
+    sim.autoplay(every_seconds=20)  # citizens ask questions now and then (optional)
+    ...
+    sim.stop()
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+from balie.channels.simulators.whatsapp_citizen import Citizen
+from balie.channels.simulators.whatsapp_payloads import (
+    encode,
+    envelope,
+    new_wamid,
+    signature,
+    status,
+    template_update,
+)
+
+QUESTIONS = [
+    "Hoe vraag ik een nieuw paspoort aan?",
+    "Wanneer wordt het grofvuil opgehaald in mijn straat?",
+    "Ik wil een verhuizing doorgeven, kan dat via WhatsApp?",
+    "Mijn parkeervergunning is verlopen, wat moet ik doen?",
+    "Is het gemeentehuis morgen open?",
+]
+CITIZENS = [("31612345678", "Fatima el Amrani"), ("31687654321", "Jan de Vries"),
+            ("32470123456", "Lotte Peeters"), ("4915112345678", "Jonas Weber")]  # fmt: skip
+
+
+@dataclass
+class StoredMedia:
+    """A file held by the simulated Graph API (uploaded by Balie or sent by a citizen)."""
+
+    data: bytes
+    mime_type: str
+    filename: str = ""
+
+    @property
+    def sha256(self) -> str:
+        import hashlib
+
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class Failure:
+    """An injected answer for the next sends: HTTP status and Meta error code."""
+
+    http_status: int
+    code: int
+    message: str
+    times: int = 1
+
+
+@dataclass
+class _State:
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    read_receipts: list[str] = field(default_factory=list)
+    media: dict[str, StoredMedia] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    lock: threading.Condition = field(default_factory=threading.Condition)
+
+
+class WhatsAppSimulator:
+    """The Graph API subset plus citizens; ``start()`` binds 127.0.0.1 on a free port."""
+
+    def __init__(
+        self,
+        *,
+        webhook_url: str = "",
+        app_secret: str = "sim-app-secret",  # noqa: S107
+        access_token: str = "sim-access-token",  # noqa: S107
+        verify_token: str = "sim-verify-token",  # noqa: S107
+        phone_number_id: str = "106540352242922",
+        display_phone_number: str = "31201234567",
+        api_version: str = "v21.0",
+        auto_status: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.webhook_url = webhook_url
+        self.app_secret = app_secret
+        self.access_token = access_token
+        self.verify_token = verify_token
+        self.phone_number_id = phone_number_id
+        self.display_phone_number = display_phone_number
+        self.api_version = api_version
+        self.auto_status = auto_status
+        self.state = _State()
+        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._http = httpx.Client(timeout=10)
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def start(self) -> WhatsAppSimulator:
+        """Serve in a daemon thread; returns self."""
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and playing."""
+        self._stop.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._http.close()
+
+    @property
+    def root_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        """What Balie's channel setting ``graph_base_url`` must be."""
+        return f"{self.root_url}/{self.api_version}"
+
+    def configure(self, channel: Any) -> None:
+        """Point a WhatsApp channel at this simulator and give it the matching secrets."""
+        channel.settings = {
+            **(channel.settings or {}),
+            "graph_base_url": self.base_url,
+            "phone_number_id": self.phone_number_id,
+            "display_phone_number": self.display_phone_number,
+        }
+        channel.secrets = {
+            **(channel.secrets or {}),
+            "app_secret": self.app_secret,
+            "access_token": self.access_token,
+            "verify_token": self.verify_token,
+        }
+        channel.save(update_fields=["settings", "secrets"])
+
+    # --- Graph API state -----------------------------------------------------------------
+    @property
+    def sent(self) -> list[dict[str, Any]]:
+        """Messages Balie sent (request bodies), in arrival order."""
+        with self.state.lock:
+            return list(self.state.sent)
+
+    def wait_for_sent(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Block until Balie has sent ``count`` messages; return them (AssertionError on time)."""
+        deadline = time.monotonic() + timeout
+        with self.state.lock:
+            while len(self.state.sent) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{len(self.state.sent)} of {count} messages arrived")
+                self.state.lock.wait(left)
+            return list(self.state.sent)
+
+    def fail_next(self, http_status: int, code: int, message: str = "", times: int = 1) -> None:
+        """Answer the next ``times`` sends with a Graph API error."""
+        with self.state.lock:
+            self.state.failures.append(Failure(http_status, code, message or "error", times))
+
+    def add_media(self, data: bytes, mime_type: str, filename: str = "") -> str:
+        """Hold a file as if a citizen had sent it; returns its media id."""
+        media_id = str(random.randint(10**14, 10**15 - 1))  # noqa: S311
+        with self.state.lock:
+            self.state.media[media_id] = StoredMedia(data, mime_type, filename)
+        return media_id
+
+    # --- citizens and reports ------------------------------------------------------------
+    def citizen(self, wa_id: str, name: str, user_id: str = "") -> Citizen:
+        """A person with WhatsApp who writes to the organisation."""
+        return Citizen(self, wa_id, name, user_id)
+
+    def post_webhook(self, payload: dict[str, Any], *, body: bytes | None = None) -> httpx.Response:
+        """Sign and POST a webhook payload to Balie, as Meta does."""
+        raw = body if body is not None else encode(payload)
+        headers = {
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": signature(self.app_secret, raw),
+        }
+        return self._http.post(self.webhook_url, content=raw, headers=headers)
+
+    def status(self, wamid: str, recipient: str, state: str, **kwargs: Any) -> httpx.Response:
+        """Report a delivery status for a message Balie sent."""
+        value = {"statuses": [status(wamid, recipient, state, **kwargs)]}
+        return self.post_webhook(self._envelope("messages", value))
+
+    def template_status(self, name: str, language: str, event: str) -> httpx.Response:
+        """Report a template review result (APPROVED, REJECTED, PAUSED …)."""
+        return self.post_webhook(
+            self._envelope("message_template_status_update", template_update(name, language, event))
+        )
+
+    def _envelope(self, field_name: str, value: dict[str, Any]) -> dict[str, Any]:
+        return envelope(self.phone_number_id, self.display_phone_number, field_name, value)
+
+    def autoplay(self, every_seconds: float = 20.0) -> None:
+        """Let demo citizens ask a question every so often (daemon thread)."""
+
+        def play() -> None:
+            people = [self.citizen(wa_id, name) for wa_id, name in CITIZENS]
+            while not self._stop.wait(every_seconds):
+                try:
+                    random.choice(people).text(random.choice(QUESTIONS))  # noqa: S311
+                except httpx.HTTPError:
+                    continue
+
+        threading.Thread(target=play, daemon=True, name="wa-sim-autoplay").start()
+
+    # --- request handling (called by the HTTP handler) ----------------------------------
+    def _accept_send(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.state.lock:
+            if self.state.failures:
+                failure = self.state.failures[0]
+                failure.times -= 1
+                if failure.times <= 0:
+                    self.state.failures.pop(0)
+                return failure.http_status, _error(failure.code, failure.message)
+            if payload.get("status") == "read":
+                self.state.read_receipts.append(str(payload.get("message_id")))
+                self.state.lock.notify_all()
+                return 200, {"success": True}
+            wamid = new_wamid()
+            self.state.sent.append({**payload, "_wamid": wamid})
+            self.state.lock.notify_all()
+        to = str(payload.get("to") or payload.get("recipient") or "")
+        if self.auto_status and self.webhook_url:
+            self._report_later(wamid, to, str(payload.get("biz_opaque_callback_data", "")))
+        return 200, {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": to, "wa_id": to}],
+            "messages": [{"id": wamid}],
+        }
+
+    def _report_later(self, wamid: str, to: str, callback: str) -> None:
+        def report() -> None:
+            for state, pause in (("sent", 0.2), ("delivered", 0.5), ("read", 2.0)):
+                if self._stop.wait(pause):
+                    return
+                try:
+                    self.status(wamid, to, state, callback_data=callback)
+                except httpx.HTTPError:
+                    return
+
+        threading.Thread(target=report, daemon=True).start()
+
+
+def _error(code: int, message: str) -> dict[str, Any]:
+    return {
+        "error": {
+            "message": message,
+            "type": "OAuthException",
+            "code": code,
+            "error_data": {"messaging_product": "whatsapp", "details": message},
+            "fbtrace_id": "Asim" + new_wamid()[-12:],
+        }
+    }
+
+
+def _handler_for(sim: WhatsAppSimulator) -> type[BaseHTTPRequestHandler]:
+    messages_path = re.compile(r"^/[^/]+/([^/]+)/messages$")
+    media_upload_path = re.compile(r"^/[^/]+/([^/]+)/media$")
+    media_info_path = re.compile(r"^/[^/]+/(\d+)$")
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: tests and the demo have their own logs."""
+
+        def _reply(self, code: int, payload: Any, content_type: str = "application/json") -> None:
+            body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _authorised(self) -> bool:
+            if self.headers.get("Authorization") == f"Bearer {sim.access_token}":
+                return True
+            self._reply(401, _error(190, "Invalid OAuth access token."))
+            return False
+
+        def _body(self) -> bytes:
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+        def do_POST(self) -> None:
+            body = self._body()
+            if not self._authorised():
+                return
+            if (match := messages_path.match(self.path)) is not None:
+                if match.group(1) != sim.phone_number_id:
+                    self._reply(400, _error(100, "Unsupported post request."))
+                    return
+                try:
+                    payload = json.loads(body)
+                except ValueError:
+                    self._reply(400, _error(100, "Invalid parameter"))
+                    return
+                self._reply(*sim._accept_send(payload))
+            elif media_upload_path.match(self.path):
+                self._reply(200, {"id": self._store_upload(body)})
+            else:
+                self._reply(404, _error(100, "Unknown path"))
+
+        def _store_upload(self, body: bytes) -> str:
+            head = f"Content-Type: {self.headers.get('Content-Type')}\r\n\r\n".encode()
+            parsed = BytesParser(policy=HTTP).parsebytes(head + body)
+            for part in parsed.iter_parts():
+                if part.get_param("name", header="content-disposition") == "file":
+                    data = part.get_payload(decode=True) or b""
+                    return sim.add_media(data, part.get_content_type(), part.get_filename() or "")
+            return ""
+
+        def do_GET(self) -> None:
+            if not self._authorised():
+                return
+            if self.path.startswith("/download/"):
+                media = sim.state.media.get(self.path.rsplit("/", 1)[-1])
+                if media is None:
+                    self._reply(404, _error(100, "Unknown media"))
+                else:
+                    self._reply(200, media.data, media.mime_type)
+                return
+            match = media_info_path.match(self.path)
+            media = sim.state.media.get(match.group(1)) if match else None
+            if media is None:
+                self._reply(404, _error(100, "Unsupported get request."))
+                return
+            self._reply(
+                200,
+                {
+                    "messaging_product": "whatsapp",
+                    "url": f"{sim.root_url}/download/{match.group(1)}",  # type: ignore[union-attr]
+                    "mime_type": media.mime_type,
+                    "sha256": media.sha256,
+                    "file_size": len(media.data),
+                    "id": match.group(1),  # type: ignore[union-attr]
+                },
+            )
+
+    return Handler

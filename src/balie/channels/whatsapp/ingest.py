@@ -1,0 +1,236 @@
+"""Applying a stored webhook event: messages, reactions, delivery reports, template updates.
+
+Runs after the webhook's commit (handler of ``whatsapp_webhook_received``), one transaction per
+event, so a crash leaves the event unprocessed and the sweep applies it again. Every step is
+idempotent: messages dedupe on the wamid, statuses only move forward, reactions are keyed by
+sender, template updates overwrite.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import structlog
+from django.db import transaction
+
+from balie.channels.models import Channel
+from balie.channels.whatsapp.events import WebhookReceived
+from balie.channels.whatsapp.models import MessageTemplate, WebhookEvent
+from balie.channels.whatsapp.parse import (
+    ParsedMessage,
+    ParsedStatus,
+    Sender,
+    TemplateUpdate,
+    parse_webhook,
+)
+from balie.conversations.actions import InboundMessage, do_receive_message
+from balie.conversations.actions import do_update_delivery_status as update_status
+from balie.conversations.delivery import DeliveryStatus
+from balie.conversations.models import Attachment, Direction, Message
+from balie.core import clock
+from balie.parties.actions import AddressClaim, SenderIdentity
+from balie.parties.models import AddressKind, DigitalAddress
+
+log = structlog.get_logger(__name__)
+
+STATUSES = {
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.READ,
+    "played": DeliveryStatus.READ,
+    "failed": DeliveryStatus.FAILED,
+}
+SWEEP_AFTER = timedelta(minutes=1)
+
+
+def on_webhook_received(evt: WebhookReceived) -> None:
+    """Handler: apply the stored event."""
+    process_event(evt.event_id)
+
+
+def sweep_unprocessed() -> int:
+    """Periodic job: apply events whose handler never finished (crash, deploy); return count."""
+    cutoff = clock.now() - SWEEP_AFTER
+    ids = list(
+        WebhookEvent.objects.filter(processed_at__isnull=True, received_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    for event_id in ids:
+        process_event(event_id)
+    return len(ids)
+
+
+def process_event(event_id: int) -> None:
+    """Apply one stored webhook event exactly once."""
+    try:
+        with transaction.atomic():
+            event = (
+                WebhookEvent.objects.select_for_update().select_related("channel").get(pk=event_id)
+            )
+            if event.processed_at is not None:
+                return
+            _apply(event)
+            event.processed_at = clock.now()
+            event.error = ""
+            event.save(update_fields=["processed_at", "error"])
+    except Exception as exc:
+        log.exception("whatsapp_event_failed", event_id=event_id)
+        WebhookEvent.objects.filter(pk=event_id).update(error=type(exc).__name__[:500])
+        raise
+
+
+def _apply(event: WebhookEvent) -> None:
+    channel = event.channel
+    batch = parse_webhook(json.loads(event.body))
+    own_number = str(channel.settings.get("phone_number_id", ""))
+    for message in batch.messages:
+        if own_number and message.phone_number_id != own_number:
+            log.warning("whatsapp_foreign_number", channel_id=channel.pk, event_id=event.pk)
+            continue
+        if message.type == "reaction":
+            _apply_reaction(channel, message)
+        else:
+            _apply_message(channel, message)
+    for status in batch.statuses:
+        if not own_number or status.phone_number_id == own_number:
+            _apply_status(channel, status)
+    for update in batch.templates:
+        _apply_template(channel, update)
+    for error in batch.errors:
+        log.warning("whatsapp_webhook_error", channel_id=channel.pk, code=error.get("code"))
+
+
+def sender_identity(channel: Channel, sender: Sender) -> SenderIdentity:
+    """The sender as a party claim: BSUID when present, else the (verified) phone number.
+
+    A person already known by phone who now also has a BSUID keeps their party.
+    """
+    phone = AddressClaim(AddressKind.PHONE, f"+{sender.wa_id}", True) if sender.wa_id else None
+    if not sender.user_id:
+        assert phone is not None  # the parser drops messages with neither
+        return SenderIdentity(primary=phone, name=sender.name)
+    bsuid = AddressClaim(AddressKind.WHATSAPP, sender.user_id, True)
+    if phone is not None:
+        known = DigitalAddress.objects.filter(organisation_id=channel.organisation_id)
+        if (
+            not known.filter(kind=bsuid.kind, value=bsuid.value).exists()
+            and known.filter(kind=phone.kind, value=phone.value).exists()
+        ):
+            return SenderIdentity(primary=phone, name=sender.name, extra=(bsuid,))
+    return SenderIdentity(primary=bsuid, name=sender.name, extra=(phone,) if phone else ())
+
+
+def _apply_message(channel: Channel, parsed: ParsedMessage) -> None:
+    result = do_receive_message(
+        channel,
+        sender_identity(channel, parsed.sender),
+        InboundMessage(
+            provider_id=parsed.wamid,
+            body=parsed.body,
+            sent_at=parsed.sent_at,
+            reply_to_provider_id=parsed.reply_to,
+            metadata={"whatsapp": parsed.metadata},
+        ),
+    )
+    if not result.created:
+        log.info("whatsapp_duplicate_message", message_id=result.message.pk)
+        return
+    from balie.channels.whatsapp import media, receipts
+
+    if parsed.media is not None:
+        attachment = Attachment.objects.create(
+            message=result.message,
+            filename=parsed.media.filename[:255],
+            content_type=parsed.media.mime_type or "application/octet-stream",
+            sha256=parsed.media.sha256[:64],
+            provider_media_id=parsed.media.media_id,
+        )
+        media.download_media.enqueue(attachment.pk)
+    if channel.settings.get("read_receipts"):
+        receipts.mark_read.enqueue(result.message.pk)
+
+
+def _apply_reaction(channel: Channel, parsed: ParsedMessage) -> None:
+    """Attach (or with an empty emoji, remove) the sender's reaction on the target message."""
+    target = (
+        Message.objects.select_for_update()
+        .filter(channel=channel, provider_id=parsed.reaction_to)
+        .first()
+    )
+    if target is None:
+        log.info("whatsapp_reaction_unknown_message", channel_id=channel.pk)
+        return
+    who = parsed.sender.user_id or parsed.sender.wa_id
+    reactions = dict(target.metadata.get("reactions") or {})
+    if parsed.emoji:
+        at = parsed.sent_at.isoformat() if parsed.sent_at else ""
+        reactions[who] = {"emoji": parsed.emoji, "wamid": parsed.wamid, "at": at}
+    else:
+        reactions.pop(who, None)
+    target.metadata = {**target.metadata, "reactions": reactions}
+    target.save(update_fields=["metadata"])
+
+
+def _apply_status(channel: Channel, status: ParsedStatus) -> None:
+    reported = STATUSES.get(status.status)
+    if reported is None:
+        log.info("whatsapp_status_ignored", status=status.status)
+        return
+    message_id = (
+        Message.objects.filter(channel=channel, provider_id=status.wamid)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if message_id is None and status.callback_data:
+        message_id = _reconcile(channel, status)
+    if message_id is None:
+        log.info("whatsapp_status_unknown_message", channel_id=channel.pk, status=status.status)
+        return
+    update_status(message_id, reported, error_code=status.error_code, error_text=status.error_text)
+
+
+def _reconcile(channel: Channel, status: ParsedStatus) -> int | None:
+    """Link a report to an outbound message whose send outcome was never recorded (a crash).
+
+    We send our message uuid as ``biz_opaque_callback_data``; Meta echoes it in statuses.
+    """
+    message = (
+        Message.objects.select_for_update()
+        .filter(channel=channel, direction=Direction.OUTBOUND, provider_id="")
+        .filter(uuid=status.callback_data if _is_uuid(status.callback_data) else None)
+        .first()
+    )
+    if message is None:
+        return None
+    message.provider_id = status.wamid
+    message.save(update_fields=["provider_id"])
+    log.info("whatsapp_send_reconciled", message_id=message.pk)
+    return message.pk
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _apply_template(channel: Channel, update: TemplateUpdate) -> None:
+    if not update.name or not update.language:
+        return
+    MessageTemplate.objects.update_or_create(
+        channel=channel,
+        name=update.name,
+        language=update.language,
+        defaults={
+            "status": update.status,
+            "provider_id": update.provider_id,
+            "status_reason": update.reason,
+        },
+    )
+    log.info("whatsapp_template_status", channel_id=channel.pk, status=update.status)

@@ -1,0 +1,26 @@
+"""Read receipts: off by default (municipal policy), per channel ``read_receipts: true``."""
+
+from __future__ import annotations
+
+import structlog
+from django_tasks import task
+
+from balie.channels.base import SendError
+from balie.channels.whatsapp.client import GraphClient
+from balie.conversations.models import Message
+
+log = structlog.get_logger(__name__)
+
+
+@task(queue_name="outbound")
+def mark_read(message_id: int) -> None:
+    """Tell WhatsApp the citizen's message was read (blue ticks); failures are only logged."""
+    message = Message.objects.select_related("channel").get(pk=message_id)
+    if not message.channel.settings.get("read_receipts") or not message.provider_id:
+        return
+    try:
+        GraphClient(message.channel).send_message(
+            {"messaging_product": "whatsapp", "status": "read", "message_id": message.provider_id}
+        )
+    except SendError as exc:
+        log.warning("whatsapp_mark_read_failed", message_id=message_id, code=exc.code)

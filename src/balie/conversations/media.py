@@ -1,0 +1,55 @@
+"""Attachments reach people only through this view: an agent of the owning organisation.
+
+Files are never served from MEDIA_URL directly. The answer is a download (never rendered
+inline) with ``nosniff``, so a hostile file from a citizen cannot run in the workspace.
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from django.urls import path
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from balie.api.permissions import IsAgentOrStaff
+from balie.conversations.models import Attachment
+
+
+def access_attachment(request: Request, attachment_id: int) -> Attachment:
+    """The attachment if the caller may read it; 404 otherwise (existence is not revealed)."""
+    user = request.user
+    attachment = (
+        Attachment.objects.select_related("message__conversation").filter(pk=attachment_id).first()
+    )
+    if attachment is None or not attachment.file:
+        raise Http404
+    if user.is_superuser:
+        return attachment
+    agent = getattr(user, "agent", None)
+    if agent is None or agent.organisation_id != attachment.message.conversation.organisation_id:
+        raise Http404
+    return attachment
+
+
+class AttachmentDownload(APIView):
+    """GET /attachments/<id>/: the file, for agents of the conversation's organisation."""
+
+    permission_classes = [IsAgentOrStaff]
+
+    def get(self, request: Request, attachment_id: int) -> FileResponse:
+        attachment = access_attachment(request, attachment_id)
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.filename or f"attachment-{attachment.pk}",
+            content_type=attachment.content_type or "application/octet-stream",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+# Included from balie.conf.urls under "attachments/".
+urlpatterns = [
+    path("<int:attachment_id>/", AttachmentDownload.as_view(), name="attachment-download")
+]
