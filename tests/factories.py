@@ -36,7 +36,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "wachtwoord-test-123")
+    password = factory.django.Password("wachtwoord-test-123")
 
 
 class AgentFactory(factory.django.DjangoModelFactory):

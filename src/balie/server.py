@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
+from collections.abc import Iterator
 
 import structlog
 import uvicorn
@@ -13,6 +15,25 @@ from django.core.management import call_command
 from balie.core.worker import InProcessWorker
 
 log = structlog.get_logger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown, which would kill the
+    process before the in-process worker finishes its task; here a signal only stops serving."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {
+            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def build_server(host: str, port: int) -> uvicorn.Server:
@@ -25,7 +46,7 @@ def build_server(host: str, port: int) -> uvicorn.Server:
         lifespan="off",
         access_log=False,
     )
-    return uvicorn.Server(config)
+    return _Server(config)
 
 
 def serve(*, host: str, port: int, migrate: bool = False) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections import Counter
 from pathlib import Path as FilePath
@@ -40,7 +41,9 @@ def apply_config(source: str, *, filename: str = "<config>", dry_run: bool = Fal
     try:
         doc = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
-        line = int(getattr(exc, "lineno", 0) or 0)
+        # Python 3.11's TOMLDecodeError has no lineno attribute; its message has the line.
+        found = re.search(r"at line (\d+)", str(exc))
+        line = int(found.group(1)) if found else 0
         raise ApplyError(filename, [Problem("", line, f"not valid TOML: {exc}")]) from exc
     config, problems = validate(doc)
     secrets = _resolve_secrets(config, problems) if config else {}
