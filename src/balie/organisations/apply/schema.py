@@ -101,7 +101,7 @@ class Validator:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.problem(path, f"must be a whole number from {low} to {high}")
             return low
-        return value
+        return int(value)
 
     def boolean(self, table: dict[str, Any], key: str, path: Path, default: bool) -> bool:
         value = table.get(key, default)
