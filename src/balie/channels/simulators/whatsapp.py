@@ -131,7 +131,9 @@ class WhatsAppSimulator:
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> WhatsAppSimulator:
         """Serve in a daemon thread; returns self."""
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
