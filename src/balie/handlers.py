@@ -13,6 +13,8 @@ from balie.core.scheduler import Job
 
 HANDLERS: dict[str, list[Handler]] = {
     "conversation_created": [Handler("balie.routing.handlers.on_conversation_created")],
+    "conversation_status_changed": [Handler("balie.routing.handlers.on_status_changed")],
+    "agent_presence_changed": [Handler("balie.routing.handlers.on_presence_changed")],
     "reply_queued": [Handler("balie.channels.delivery.on_reply_queued", queue="outbound")],
     "whatsapp_webhook_received": [
         Handler("balie.channels.whatsapp.ingest.on_webhook_received", queue="ingest")
@@ -21,6 +23,8 @@ HANDLERS: dict[str, list[Handler]] = {
 
 PERIODIC: list[Job] = [
     Job("routing_sweep", "balie.routing.handlers.sweep_queue", timedelta(seconds=30)),
+    Job("routing_offers", "balie.routing.handlers.lapse_offers", timedelta(seconds=5)),
+    Job("routing_feed", "balie.routing.feeds.publish_snapshots", timedelta(seconds=15)),
     Job("outbox_sweep", "balie.channels.delivery.sweep_outbox", timedelta(seconds=60)),
     Job(
         "whatsapp_sweep", "balie.channels.whatsapp.ingest.sweep_unprocessed", timedelta(seconds=60)

@@ -1,23 +1,95 @@
-"""Routing's reactions to events. The selection engine (skills, languages, capacity) plugs in
-here; until then a new conversation is queued for agents to pick up."""
+"""Routing's reactions to events and its periodic jobs (registered in ``balie.handlers``)."""
 
 from __future__ import annotations
 
+import structlog
 from django.db import transaction
 
-from balie.conversations.actions import do_change_status
 from balie.conversations.actions.status import lock_conversation
-from balie.conversations.events import ConversationCreated
+from balie.conversations.events import ConversationCreated, ConversationStatusChanged
 from balie.conversations.workflow import Status
+from balie.organisations.events import AgentPresenceChanged
+from balie.organisations.models import Presence
+from balie.routing.board import forget
+from balie.routing.engine import do_enqueue, route_entry, sweep_organisation
+from balie.routing.models import EntryState, Offer, OfferOutcome, QueueEntry
+from balie.routing.offers import expire_offers
+from balie.routing.waiting import notify_waiting
+
+log = structlog.get_logger(__name__)
+FINISHED = {Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}
+
+
+def _enqueue_and_route(conversation_id: int, reason: str) -> None:
+    with transaction.atomic():
+        conversation = lock_conversation(conversation_id)
+        if conversation.status not in (Status.NEW, Status.QUEUED):
+            return
+        entry = do_enqueue(conversation, reason=reason)
+    claim = route_entry(entry)
+    log.info("routing_decided", conversation_id=conversation_id, agent_id=claim.agent_id)
+    if claim.agent_id is None:
+        notify_waiting(entry.pk)
 
 
 def on_conversation_created(evt: ConversationCreated) -> None:
-    """Queue a new conversation."""
+    """Queue a new conversation and give it to the best eligible agent, or tell the citizen."""
+    _enqueue_and_route(evt.conversation_id, "waiting for an agent")
+
+
+def on_status_changed(evt: ConversationStatusChanged) -> None:
+    """Back in the queue: route again. Finished or taken by hand: free the agent's capacity."""
+    target = Status(evt.to_status)
+    if target == Status.QUEUED and evt.from_status != Status.NEW:
+        _enqueue_and_route(evt.conversation_id, evt.reason or "back in the queue")
+        return
+    if target not in FINISHED and target != Status.ASSIGNED:
+        return
     with transaction.atomic():
-        conversation = lock_conversation(evt.conversation_id)
-        if conversation.status == Status.NEW:
-            do_change_status(conversation, Status.QUEUED, reason="waiting for an agent")
+        entry = (
+            QueueEntry.objects.select_for_update()
+            .filter(conversation_id=evt.conversation_id)
+            .first()
+        )
+        if entry is None:
+            return
+        Offer.objects.filter(entry=entry, outcome=OfferOutcome.PENDING).update(
+            outcome=OfferOutcome.WITHDRAWN
+        )
+        new_state = EntryState.ASSIGNED if target == Status.ASSIGNED else EntryState.DONE
+        if entry.state != new_state:
+            entry.state = new_state
+            entry.save(update_fields=["state"])
+        organisation_id = entry.organisation_id
+    if target in FINISHED:
+        sweep_organisation(organisation_id)
+
+
+def on_presence_changed(evt: AgentPresenceChanged) -> None:
+    """An agent came available: offer them the waiting contacts."""
+    forget(evt.organisation_id)
+    if evt.presence == Presence.AVAILABLE:
+        sweep_organisation(evt.organisation_id)
 
 
 def sweep_queue() -> None:
-    """Periodic: retry routing queued conversations (agents may have come online)."""
+    """Periodic: retry every organisation's waiting contacts; tell those still waiting."""
+    organisations = (
+        QueueEntry.objects.filter(state=EntryState.WAITING)
+        .values_list("organisation_id", flat=True)
+        .distinct()
+    )
+    for organisation_id in list(organisations):
+        forget(organisation_id)
+        assigned = sweep_organisation(organisation_id)
+        log.info("routing_sweep", organisation_id=organisation_id, assigned=assigned)
+    unnoticed = QueueEntry.objects.filter(
+        state=EntryState.WAITING, notice_sent_at__isnull=True
+    ).values_list("pk", flat=True)[:200]
+    for entry_id in list(unnoticed):
+        notify_waiting(entry_id)
+
+
+def lapse_offers() -> None:
+    """Periodic: offers past their timeout move to the next agent."""
+    expire_offers()

@@ -1,0 +1,179 @@
+"""The routing board: agents' profiles and current load, read from the database.
+
+The board is what :mod:`balie.routing.selection` ranks over. It is cached per process for a few
+seconds (profiles change rarely); every claim re-checks the chosen agent under a row lock, so
+a stale board can cost a retry but never an over-assignment.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q
+
+from balie.conversations.models import Conversation
+from balie.conversations.workflow import Status
+from balie.organisations.models import Agent, Organisation, Presence
+from balie.routing import selection as sel
+from balie.routing.models import (
+    AgentChannel,
+    AgentLanguage,
+    AgentRoutingState,
+    AgentSkill,
+    AgentTraining,
+    Offer,
+    RoutingSettings,
+)
+from balie.routing.shifts import on_shift
+
+BOARD_TTL_S = 5.0
+#: The channel kind that is never combined with another (a call needs full attention).
+CALL_KIND = "phone"
+
+
+def settings_for(organisation_id: int) -> RoutingSettings:
+    """The organisation's routing settings, or the defaults (unsaved) when it has none."""
+    found = RoutingSettings.objects.filter(organisation_id=organisation_id).first()
+    return found or RoutingSettings(organisation_id=organisation_id)
+
+
+def mixing_for(settings: RoutingSettings) -> sel.Mixing:
+    """Channel mixing: a call blocks written contacts unless the organisation allows them."""
+    return sel.Mixing(blocking=frozenset() if settings.chats_during_call else {CALL_KIND})
+
+
+def load_counts(organisation_id: int, agent_id: int | None = None) -> dict[int, dict[str, int]]:
+    """Contacts per agent and channel kind: assigned conversations plus pending offers."""
+    conversations = Conversation.objects.filter(
+        organisation_id=organisation_id, status=Status.ASSIGNED, assignee__isnull=False
+    )
+    offers = Offer.objects.filter(entry__organisation_id=organisation_id, outcome="pending")
+    if agent_id is not None:
+        conversations = conversations.filter(assignee_id=agent_id)
+        offers = offers.filter(agent_id=agent_id)
+    counts: dict[int, dict[str, int]] = {}
+    rows = conversations.values_list("assignee_id", "channel__kind").annotate(n=Count("id"))
+    for agent, kind, n in rows:
+        counts.setdefault(agent, {})[kind] = counts.get(agent, {}).get(kind, 0) + n
+    for agent, kind, n in offers.values_list("agent_id", "entry__channel_kind").annotate(
+        n=Count("id")
+    ):
+        counts.setdefault(agent, {})[kind] = counts.get(agent, {}).get(kind, 0) + n
+    return counts
+
+
+@dataclass
+class Board:
+    """Present agents of one organisation with profiles and state, at ``now``."""
+
+    organisation: Organisation
+    settings: RoutingSettings
+    now: datetime
+    profiles: dict[int, sel.AgentProfile]
+    states: dict[int, sel.AgentState]
+    rare: dict[str, float]
+    loaded_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def mixing(self) -> sel.Mixing:
+        return mixing_for(self.settings)
+
+    def pairs(self) -> list[tuple[sel.AgentProfile, sel.AgentState]]:
+        return [(self.profiles[a], self.states[a]) for a in self.profiles]
+
+    def note(self, agent_id: int, kind: str, at: datetime) -> None:
+        """Mirror an assignment in memory so the next decision in this batch sees it."""
+        state = self.states[agent_id]
+        load = dict(state.load)
+        load[kind] = load.get(kind, 0) + 1
+        self.states[agent_id] = sel.AgentState(
+            on_shift=state.on_shift,
+            present=state.present,
+            load=load,
+            idle_since=at.timestamp(),
+            handled_today=state.handled_today + 1,
+        )
+
+
+def load_board(organisation: Organisation, now: datetime) -> Board:
+    """Read every present agent's profile, valid trainings, capacity and load (7 queries)."""
+    local = now.astimezone(ZoneInfo(organisation.time_zone))
+    agents = list(
+        Agent.objects.filter(organisation=organisation, presence=Presence.AVAILABLE).values_list(
+            "id", "shifts", "is_supervisor", "presence_changed_at"
+        )
+    )
+    present = Q(agent__organisation=organisation, agent__presence=Presence.AVAILABLE)
+    languages: dict[int, dict[str, int]] = {}
+    for agent, code, level in AgentLanguage.objects.filter(present).values_list(
+        "agent_id", "language", "proficiency"
+    ):
+        languages.setdefault(agent, {})[code] = level
+    skills: dict[int, dict[str, int]] = {}
+    for agent, code, level in AgentSkill.objects.filter(present).values_list(
+        "agent_id", "topic__code", "proficiency"
+    ):
+        skills.setdefault(agent, {})[code] = level
+    trainings: dict[int, set[str]] = {}
+    valid = Q(valid_until__isnull=True) | Q(valid_until__gte=local.date())
+    for agent, code in AgentTraining.objects.filter(present, valid).values_list(
+        "agent_id", "training__code"
+    ):
+        trainings.setdefault(agent, set()).add(code)
+    capacities: dict[int, dict[str, int]] = {}
+    for agent, kind, capacity in AgentChannel.objects.filter(present).values_list(
+        "agent_id", "channel_kind", "capacity"
+    ):
+        capacities.setdefault(agent, {})[kind] = capacity
+    loads = load_counts(organisation.pk)
+    routing = {
+        row[0]: row[1:]
+        for row in AgentRoutingState.objects.filter(agent__in=[a[0] for a in agents]).values_list(
+            "agent_id", "last_assigned_at", "day", "handled_today"
+        )
+    }
+    profiles: dict[int, sel.AgentProfile] = {}
+    states: dict[int, sel.AgentState] = {}
+    for agent_id, shifts, supervisor, presence_at in agents:
+        profiles[agent_id] = sel.AgentProfile(
+            id=agent_id,
+            languages=languages.get(agent_id, {}),
+            skills=skills.get(agent_id, {}),
+            trainings=frozenset(trainings.get(agent_id, set())),
+            capacities=capacities.get(agent_id, {}),
+            is_supervisor=supervisor,
+        )
+        last, day, handled = routing.get(agent_id, (None, None, 0))
+        idle_from = max([t for t in (last, presence_at) if t is not None], default=now)
+        load = loads.get(agent_id, {})
+        states[agent_id] = sel.AgentState(
+            on_shift=on_shift(shifts or [], local.replace(tzinfo=None)),
+            present=True,
+            load=load,
+            idle_since=now.timestamp() if any(load.values()) else idle_from.timestamp(),
+            handled_today=handled if day == local.date() else 0,
+        )
+    rare = sel.rarity(profiles[a] for a in profiles if states[a].on_shift)
+    settings = settings_for(organisation.pk)
+    return Board(organisation, settings, now, profiles, states, rare)
+
+
+_cache: dict[int, Board] = {}
+
+
+def board_for(organisation: Organisation, now: datetime, *, fresh: bool = False) -> Board:
+    """The cached board of ``organisation`` (reloaded after ``BOARD_TTL_S`` or on request)."""
+    board = _cache.get(organisation.pk)
+    if fresh or board is None or time.monotonic() - board.loaded_at > BOARD_TTL_S:
+        board = load_board(organisation, now)
+        _cache[organisation.pk] = board
+    board.now = now
+    return board
+
+
+def forget(organisation_id: int) -> None:
+    """Drop the cached board (presence or profile changed in this process)."""
+    _cache.pop(organisation_id, None)

@@ -1,0 +1,98 @@
+"""The honest automatic message to a citizen whose contact must wait."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from balie.conversations.delivery import DeliveryStatus
+from balie.conversations.events import ReplyQueued
+from balie.conversations.models import Conversation, Direction, Message
+from balie.core import clock
+from balie.core.events import publish
+from balie.routing.events import ContactWaiting
+from balie.routing.models import QueueEntry
+
+#: Channels where the PBX, not a message, tells the caller to wait.
+SPOKEN_KINDS = {"phone"}
+DAYS_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def notice_text(language: str, expected_wait_s: int | None, opens_at: datetime | None) -> str:
+    """The message: the expected wait, or when an answer can be expected; Dutch or English."""
+    english = language == "en"
+    if expected_wait_s is not None:
+        minutes = max(1, math.ceil(expected_wait_s / 60))
+        if english:
+            return (
+                "Thank you for your message. All our colleagues are busy; we expect to answer "
+                f"in about {minutes} minute{'s' if minutes != 1 else ''}."
+            )
+        return (
+            "Bedankt voor uw bericht. Al onze medewerkers zijn bezig; we verwachten u over "
+            f"ongeveer {minutes} {'minuut' if minutes == 1 else 'minuten'} te antwoorden."
+        )
+    if opens_at is not None:
+        day = (DAYS_EN if english else DAYS_NL)[opens_at.weekday()]
+        at = opens_at.strftime("%H:%M")
+        if english:
+            return (
+                f"Thank you for your message. We are closed now; expect an answer from {day} {at}."
+            )
+        return f"Bedankt voor uw bericht. We zijn nu gesloten; u krijgt antwoord vanaf {day} {at}."
+    if english:
+        return (
+            "Thank you for your message. No colleague who can answer it is available right now; "
+            "you will get an answer as soon as one is."
+        )
+    return (
+        "Bedankt voor uw bericht. Er is nu geen medewerker beschikbaar die uw vraag kan "
+        "beantwoorden; u krijgt antwoord zodra dat wel zo is."
+    )
+
+
+def do_send_queue_notice(
+    entry: QueueEntry,
+    conversation: Conversation,
+    *,
+    expected_wait_s: int | None,
+    opens_at: datetime | None,
+) -> Message | None:
+    """Write the notice to the outbox once per wait.
+
+    Precondition: inside a transaction, ``entry`` locked.
+    """
+    if entry.notice_sent_at is not None:
+        return None
+    entry.notice_sent_at = clock.now()
+    entry.save(update_fields=["notice_sent_at"])
+    publish(
+        ContactWaiting(
+            conversation_id=conversation.pk,
+            organisation_id=conversation.organisation_id,
+            expected_wait_s=expected_wait_s,
+            opens_at=opens_at.isoformat() if opens_at else None,
+        )
+    )
+    if conversation.channel.kind in SPOKEN_KINDS:
+        return None
+    if opens_at is not None:
+        opens_at = opens_at.astimezone(ZoneInfo(conversation.organisation.time_zone))
+    message = Message.objects.create(
+        conversation=conversation,
+        channel=conversation.channel,
+        direction=Direction.OUTBOUND,
+        body=notice_text(conversation.language, expected_wait_s, opens_at),
+        delivery_status=DeliveryStatus.PENDING,
+        metadata={"automatic": "queue_notice"},
+    )
+    publish(
+        ReplyQueued(
+            message_id=message.pk,
+            conversation_id=conversation.pk,
+            channel_id=conversation.channel_id,
+        )
+    )
+    return message

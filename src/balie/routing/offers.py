@@ -1,0 +1,95 @@
+"""Answering an offer: accept, decline, or let it time out (then the next agent gets it)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from balie.conversations.actions import do_assign
+from balie.conversations.actions.status import lock_conversation
+from balie.core import clock
+from balie.core.errors import WorkflowViolation
+from balie.core.events import publish
+from balie.organisations.models import Agent
+from balie.routing.engine import WAITING_STATUSES, record, route_entry
+from balie.routing.events import OfferResolved
+from balie.routing.models import EntryState, Offer, OfferOutcome, QueueEntry
+
+
+def _close(offer: Offer, outcome: OfferOutcome) -> None:
+    offer.outcome, offer.decided_at = outcome, clock.now()
+    offer.save(update_fields=["outcome", "decided_at"])
+    publish(
+        OfferResolved(
+            offer_id=offer.pk,
+            conversation_id=offer.entry.conversation_id,
+            agent_id=offer.agent_id,
+            outcome=outcome.value,
+        )
+    )
+    record(offer.entry.conversation_id, outcome.value, agent_id=offer.agent_id)
+
+
+def _locked_offer(offer_id: int) -> tuple[QueueEntry, Offer]:
+    offer = Offer.objects.select_related("entry").get(pk=offer_id)
+    entry = QueueEntry.objects.select_for_update().get(pk=offer.entry_id)
+    offer = Offer.objects.select_for_update().get(pk=offer_id)
+    offer.entry = entry
+    return entry, offer
+
+
+def do_accept_offer(offer_id: int, agent: Agent) -> None:
+    """The agent takes the offered contact; raises WorkflowViolation if it is no longer theirs."""
+    with transaction.atomic():
+        entry, offer = _locked_offer(offer_id)
+        if offer.agent_id != agent.pk:
+            raise WorkflowViolation("this offer is for another agent", code="not_your_offer")
+        if offer.outcome != OfferOutcome.PENDING or offer.expires_at < clock.now():
+            raise WorkflowViolation("the offer has lapsed", code="offer_lapsed")
+        conversation = lock_conversation(entry.conversation_id)
+        _close(offer, OfferOutcome.ACCEPTED)
+        if conversation.status not in WAITING_STATUSES:
+            entry.state = EntryState.DONE
+            entry.save(update_fields=["state"])
+            raise WorkflowViolation("the contact was handled meanwhile", code="offer_lapsed")
+        entry.state = EntryState.ASSIGNED
+        entry.save(update_fields=["state"])
+        do_assign(conversation, agent, actor=agent, reason="accepted the offer")
+
+
+def _release(offer_id: int, outcome: OfferOutcome) -> QueueEntry | None:
+    with transaction.atomic():
+        entry, offer = _locked_offer(offer_id)
+        if offer.outcome != OfferOutcome.PENDING:
+            return None
+        _close(offer, outcome)
+        if entry.state == EntryState.OFFERED and entry.agent_id == offer.agent_id:
+            entry.state, entry.agent = EntryState.WAITING, None
+            entry.save(update_fields=["state", "agent"])
+            return entry
+    return None
+
+
+def do_decline_offer(offer_id: int, agent: Agent) -> None:
+    """The agent declines; the decline is recorded and the contact goes to the next agent."""
+    offer = Offer.objects.get(pk=offer_id)
+    if offer.agent_id != agent.pk:
+        raise WorkflowViolation("this offer is for another agent", code="not_your_offer")
+    entry = _release(offer_id, OfferOutcome.DECLINED)
+    if entry is not None:
+        route_entry(entry)
+
+
+def expire_offers() -> int:
+    """Periodic: lapse offers past their timeout and route those contacts again."""
+    lapsed = list(
+        Offer.objects.filter(outcome=OfferOutcome.PENDING, expires_at__lt=clock.now()).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+    count = 0
+    for offer_id in lapsed:
+        entry = _release(offer_id, OfferOutcome.TIMED_OUT)
+        if entry is not None:
+            count += 1
+            route_entry(entry)
+    return count
