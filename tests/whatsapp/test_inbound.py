@@ -12,6 +12,7 @@ from balie.conversations.models import Conversation, Direction, Message
 from balie.parties.models import DigitalAddress, Party
 from tests.whatsapp.conftest import fixture_json
 
+
 def inbound():  # type: ignore[no-untyped-def]
     """Inbound messages only (routing may send an automatic notice)."""
     return Message.objects.filter(direction=Direction.INBOUND)

@@ -1,0 +1,186 @@
+"""Delivery statuses (monotonic, out of order, unknown) and the outbox's retries and crash
+safety, against the Graph API simulator over real HTTP with a frozen clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from balie.channels import delivery
+from balie.channels.whatsapp.adapter import WhatsAppAdapter
+from balie.conversations.actions import check_send_reply
+from balie.conversations.models import Message
+from tests.whatsapp.helpers import last_inbound, status_payload
+
+T0 = "2026-03-02 09:00:00+00:00"
+
+
+@pytest.fixture
+def reply(deliver, agent, time_machine):  # type: ignore[no-untyped-def]
+    """A pending agent reply in a fresh conversation (clock frozen at T0)."""
+    time_machine.move_to(T0, tick=False)
+    deliver("text")
+    return check_send_reply(last_inbound().conversation_id, agent, "Dat kan online.")
+
+
+@pytest.fixture
+def sent(reply, run_tasks):  # type: ignore[no-untyped-def]
+    """The reply after the outbox sent it."""
+    run_tasks()
+    reply.refresh_from_db()
+    assert reply.delivery_status == "sent"
+    return reply
+
+
+def test_statuses_move_forward(sent, deliver):
+    """delivered then read moves the message to read."""
+    deliver(status_payload(sent.provider_id, "delivered"))
+    deliver(status_payload(sent.provider_id, "read"))
+    sent.refresh_from_db()
+    assert sent.delivery_status == "read"
+
+
+def test_out_of_order_statuses_never_go_back(sent, deliver):
+    """read arriving before delivered and sent leaves the message read."""
+    for state in ("read", "delivered", "sent"):
+        deliver(status_payload(sent.provider_id, state))
+    sent.refresh_from_db()
+    assert sent.delivery_status == "read"
+
+
+def test_failed_carries_the_provider_error(sent, deliver):
+    """A failed status shows Meta's code and text on the message."""
+    details = "More than 24 hours have passed since the customer last replied."
+    deliver(
+        status_payload(sent.provider_id, "failed", error=(131047, "Re-engagement message", details))
+    )
+    sent.refresh_from_db()
+    assert sent.delivery_status == "failed"
+    assert sent.error_code == "131047"
+    assert sent.error_text == f"Re-engagement message: {details}"
+
+
+def test_late_failure_does_not_undo_delivery(sent, deliver):
+    """A failed report arriving after delivered leaves the message delivered."""
+    deliver(status_payload(sent.provider_id, "delivered"))
+    deliver(status_payload(sent.provider_id, "failed", error=(131026, "Undeliverable", "")))
+    sent.refresh_from_db()
+    assert sent.delivery_status == "delivered"
+
+
+def test_status_for_unknown_message_is_ignored(deliver, wa_channel):
+    """A status for a wamid Balie never sent is logged and ignored; the event is processed."""
+    from balie.channels.whatsapp.models import WebhookEvent
+
+    deliver(status_payload("wamid.UNKNOWN", "delivered"))
+    assert WebhookEvent.objects.get().processed_at is not None
+    assert not Message.objects.filter(provider_id="wamid.UNKNOWN").exists()
+
+
+@pytest.mark.parametrize(
+    ("http_status", "code"), [(429, 130429), (400, 130429), (503, 2), (500, 1)]
+)
+def test_rate_limits_and_server_errors_are_retried_with_backoff(
+    reply, simulator, run_tasks, time_machine, http_status, code
+):
+    """A 429/130429 or 5xx answer is retried after 2 s, then 8 s, showing the error meanwhile."""
+    simulator.fail_next(http_status, code, "slow down", times=2)
+    count = len(simulator.sent)
+    run_tasks()
+    reply.refresh_from_db()
+    assert reply.delivery_status == "pending"
+    assert reply.error_code == str(code)
+    assert reply.error_text.startswith("retrying: slow down")
+    time_machine.shift(1)
+    run_tasks()
+    assert len(simulator.sent) == count  # not before the backoff
+    time_machine.shift(1)
+    run_tasks()  # second attempt: refused again
+    time_machine.shift(7)
+    run_tasks()
+    assert len(simulator.sent) == count
+    time_machine.shift(1)
+    run_tasks()
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.error_code) == ("sent", "")
+    assert reply.metadata["outbox"]["attempts"] == 3
+    assert len(simulator.sent) == count + 1
+
+
+def test_other_client_errors_fail_at_once(reply, simulator, run_tasks, time_machine):
+    """A 4xx other than a rate limit fails the message with the error, without retrying."""
+    simulator.fail_next(400, 131026, "Message undeliverable", times=5)
+    run_tasks()
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.error_code) == ("failed", "131026")
+    assert reply.error_text == "Message undeliverable"
+    time_machine.shift(3600)
+    run_tasks()
+    assert reply.metadata["outbox"]["attempts"] == 1
+    assert len(simulator.state.failures) == 1  # four injected failures left unused
+
+
+def test_retries_give_up_after_the_last_attempt(reply, simulator, run_tasks, time_machine):
+    """An endless run of 5xx answers fails the message after six attempts."""
+    simulator.fail_next(500, 1, "down", times=100)
+    for _ in range(8):
+        run_tasks()
+        time_machine.shift(3600)
+    reply.refresh_from_db()
+    assert reply.delivery_status == "failed"
+    assert reply.metadata["outbox"]["attempts"] == delivery.MAX_ATTEMPTS
+
+
+def crash_after_send(monkeypatch):  # type: ignore[no-untyped-def]
+    """Make the process 'die' right after Meta accepted the message, before Balie records it."""
+    original = WhatsAppAdapter.send
+
+    def send_then_crash(self, message):  # type: ignore[no-untyped-def]
+        original(self, message)
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(WhatsAppAdapter, "send", send_then_crash)
+
+
+def test_crash_between_send_and_record_never_sends_twice(
+    reply, simulator, monkeypatch, time_machine, deliver
+):
+    """After a crash mid-send, redelivery and the sweep never resend; a late status reconciles."""
+    count = len(simulator.sent)
+    crash_after_send(monkeypatch)
+    with pytest.raises(SystemExit):
+        delivery.deliver(reply.pk)
+    monkeypatch.undo()
+    assert len(simulator.sent) == count + 1
+    delivery.deliver(reply.pk)  # the task runs again at once: another worker may be sending
+    time_machine.shift(delivery.STUCK_AFTER.total_seconds() + 1)
+    assert delivery.sweep_outbox() == 1
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.error_code) == ("failed", "outcome_unknown")
+    assert len(simulator.sent) == count + 1
+    wamid = simulator.sent[-1]["_wamid"]
+    deliver(status_payload(wamid, "delivered", callback_data=str(reply.uuid)))
+    reply.refresh_from_db()
+    assert (reply.provider_id, reply.delivery_status) == (wamid, "delivered")
+
+
+def test_duplicate_delivery_tasks_send_once(reply, simulator):
+    """Running the outbox twice for one message sends it once."""
+    count = len(simulator.sent)
+    delivery.deliver(reply.pk)
+    delivery.deliver(reply.pk)
+    assert len(simulator.sent) == count + 1
+
+
+def test_sweep_sends_messages_whose_task_was_lost(reply, simulator, time_machine):
+    """A pending message never attempted is sent by the sweep after two minutes."""
+    count = len(simulator.sent)
+    assert delivery.sweep_outbox() == 0
+    time_machine.shift(delivery.LOST_AFTER.total_seconds())
+    assert delivery.sweep_outbox() == 1
+    assert len(simulator.sent) == count + 1
+
+
+def test_backoff_grows_and_is_capped():
+    """Backoff is 2 s, 8 s, 32 s … and never more than 15 minutes."""
+    assert [delivery.backoff(n).total_seconds() for n in (1, 2, 3)] == [2, 8, 32]
+    assert delivery.backoff(20) == delivery.MAX_BACKOFF
