@@ -11,5 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("balie.api.urls")),
     path("webhooks/", include("balie.channels.urls")),
+    path("phone/", include("balie.channels.phone.urls")),
+    path("routing/", include("balie.routing.urls")),
     path("attachments/", include("balie.conversations.media")),
 ]

@@ -86,7 +86,7 @@ def do_enqueue(conversation: Conversation, *, reason: str = "waiting for an agen
             "enqueued_at": now,
         },
     )
-    if not created and entry.state != EntryState.WAITING:
+    if not created and entry.state in (EntryState.ASSIGNED, EntryState.DONE):
         entry.state, entry.agent, entry.enqueued_at = EntryState.WAITING, None, now
         entry.notice_sent_at = None
         entry.save(update_fields=["state", "agent", "enqueued_at", "notice_sent_at"])

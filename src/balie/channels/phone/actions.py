@@ -1,0 +1,162 @@
+"""Calls from a PBX: a call task is routed like any contact; call events become contact moments.
+
+The PBX posts a task (caller, IVR language, topic); Balie reserves an agent (an offer) and
+answers with an instruction: ``dequeue`` to the agent's extension, ``queue`` with the expected
+wait, or ``redirect`` when nobody can take the call (closed, or nobody qualified on shift).
+Later reservations are posted to the PBX's callback URL (:mod:`.callbacks`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from balie.channels.models import Channel
+from balie.conversations.actions import InboundMessage, do_change_status, do_receive_message
+from balie.conversations.actions.status import lock_conversation
+from balie.conversations.workflow import Status
+from balie.core import clock
+from balie.core.errors import InvalidInput, NotFound
+from balie.organisations.models import Agent
+from balie.parties.actions import AddressClaim, SenderIdentity
+from balie.routing.engine import do_enqueue, record, route_entry
+from balie.routing.models import Call, EntryState, Offer, OfferOutcome, QueueEntry
+from balie.routing.offers import do_accept_offer, do_decline_offer
+from balie.routing.waiting import estimate
+
+CALL_EVENTS = ("answered", "rejected", "abandoned", "ended")
+
+
+@dataclass(frozen=True)
+class CallTask:
+    """What the PBX tells about a new call."""
+
+    call_id: str
+    caller: str
+    language: str = ""
+    topic: str = ""
+
+
+def instruction(channel: Channel, call: Call) -> dict[str, Any]:
+    """The instruction for the PBX for ``call`` now."""
+    entry = QueueEntry.objects.get(conversation_id=call.conversation_id)
+    offer = Offer.objects.filter(entry=entry, outcome=OfferOutcome.PENDING).order_by("-pk").first()
+    if offer is not None:
+        agent = Agent.objects.select_related("user").get(pk=offer.agent_id)
+        extensions: dict[str, str] = channel.settings.get("extensions", {})
+        return {
+            "call_id": call.call_id,
+            "instruction": "dequeue",
+            "reservation_id": offer.pk,
+            "agent_id": agent.pk,
+            "extension": extensions.get(agent.user.get_username(), ""),
+            "timeout_s": max(0, round((offer.expires_at - clock.now()).total_seconds())),
+        }
+    if entry.state != EntryState.WAITING:
+        return {"call_id": call.call_id, "instruction": "hangup"}
+    wait, opens_at = estimate(entry.organisation, entry)
+    if wait is None:
+        return {
+            "call_id": call.call_id,
+            "instruction": "redirect",
+            "to": channel.settings.get("redirect_to", ""),
+            "reason": "closed" if opens_at else "no_agent",
+            "opens_at": opens_at.isoformat() if opens_at else None,
+        }
+    return {"call_id": call.call_id, "instruction": "queue", "expected_wait_s": wait}
+
+
+def do_receive_call(channel: Channel, task: CallTask) -> dict[str, Any]:
+    """Register the call (once per call id), queue it, reserve an agent; return the instruction."""
+    if not task.call_id or not task.caller:
+        raise InvalidInput("call_id and caller are required", code="invalid_task")
+    with transaction.atomic():
+        result = do_receive_message(
+            channel,
+            SenderIdentity(primary=AddressClaim("phone", task.caller)),
+            InboundMessage(
+                provider_id=f"call:{task.call_id}",
+                body="",
+                topic_code=task.topic,
+                language=task.language,
+                metadata={"call": True},
+            ),
+        )
+        conversation = lock_conversation(result.message.conversation_id)
+        call, _ = Call.objects.get_or_create(
+            channel=channel,
+            call_id=task.call_id,
+            defaults={"conversation": conversation, "queued_at": clock.now()},
+        )
+        entry = do_enqueue(conversation, reason="call waiting") if result.created else None
+    if entry is not None:
+        route_entry(entry)
+    return instruction(channel, call)
+
+
+def _at(raw: str | None) -> datetime:
+    if not raw:
+        return clock.now()
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise InvalidInput("at must be an ISO 8601 time", code="invalid_time") from exc
+
+
+def do_call_event(channel: Channel, call_id: str, kind: str, at_raw: str | None = None) -> Call:
+    """Apply a PBX call event: answered, rejected (reservation refused), abandoned, ended."""
+    if kind not in CALL_EVENTS:
+        raise InvalidInput(f"event must be one of {', '.join(CALL_EVENTS)}", code="invalid_event")
+    call = Call.objects.filter(channel=channel, call_id=call_id).first()
+    if call is None:
+        raise NotFound("unknown call")
+    at = _at(at_raw)
+    offer = (
+        Offer.objects.filter(entry__conversation_id=call.conversation_id, outcome="pending")
+        .order_by("-pk")
+        .first()
+    )
+    if kind == "rejected" and offer is not None:
+        do_decline_offer(offer.pk, Agent.objects.get(pk=offer.agent_id))
+        return call
+    if kind == "answered" and call.answered_at is None:
+        if offer is not None:
+            do_accept_offer(offer.pk, Agent.objects.get(pk=offer.agent_id))
+        with transaction.atomic():
+            call = Call.objects.select_for_update().get(pk=call.pk)
+            conversation = lock_conversation(call.conversation_id)
+            call.answered_at, call.agent_id = at, conversation.assignee_id
+            call.wait_s = max(0.0, (at - call.queued_at).total_seconds())
+            call.save(update_fields=["answered_at", "agent", "wait_s"])
+        return call
+    if kind in ("abandoned", "ended") and call.ended_at is None:
+        with transaction.atomic():
+            call = Call.objects.select_for_update().get(pk=call.pk)
+            conversation = lock_conversation(call.conversation_id)
+            call.ended_at = at
+            if call.answered_at is None:
+                call.abandoned = True
+                call.wait_s = max(0.0, (at - call.queued_at).total_seconds())
+                Offer.objects.filter(
+                    entry__conversation_id=conversation.pk, outcome=OfferOutcome.PENDING
+                ).update(outcome=OfferOutcome.WITHDRAWN, decided_at=at)
+                QueueEntry.objects.filter(conversation=conversation).update(state=EntryState.DONE)
+                record(conversation.pk, "abandoned", reason="the caller hung up")
+                if conversation.status in (Status.NEW, Status.QUEUED):
+                    do_change_status(
+                        conversation, Status.CLOSED, reason="the caller hung up before an answer"
+                    )
+            else:
+                call.talk_s = max(0.0, (at - call.answered_at).total_seconds())
+                if conversation.status == Status.ASSIGNED:
+                    do_change_status(
+                        conversation,
+                        Status.RESOLVED,
+                        actor=conversation.assignee,
+                        reason="the call ended",
+                    )
+            call.save(update_fields=["ended_at", "abandoned", "wait_s", "talk_s"])
+    return call

@@ -1,0 +1,141 @@
+"""The TaskRouter-shaped PBX API: call tasks, instructions, call events, callbacks."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.test import Client
+
+from balie.conversations.models import Conversation, Klantcontact
+from balie.routing.models import Call, Offer, RoutingRecord
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+TOKEN = "pbx-secret-token"
+
+
+@pytest.fixture
+def phone(org):  # type: ignore[no-untyped-def]
+    return factories.ChannelFactory(
+        organisation=org,
+        key="pbx",
+        kind="phone",
+        secrets={"pbx_token": TOKEN},
+        settings={"extensions": {"piet": "201", "kees": "202"}, "redirect_to": "voicemail"},
+    )
+
+
+def _post(client: Client, path: str, body: dict[str, object], token: str = TOKEN):  # type: ignore[no-untyped-def]
+    return client.post(
+        path,
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+def test_a_call_without_the_token_is_refused(phone, client):
+    """The PBX must present the channel's token; otherwise nothing is created."""
+    response = _post(client, "/phone/pbx/tasks/", {"call_id": "c1", "caller": "+31612345678"}, "x")
+    assert response.status_code == 401
+    assert not Call.objects.exists()
+
+
+def test_a_call_is_reserved_answered_and_ended_with_wait_and_talk_time(
+    phone, passport, make_agent, client, run_tasks
+):
+    """A call gets the qualified agent's extension; answered and ended become a contact moment."""
+    make_agent("piet", skills={passport: 3}, channels={"phone": 1})
+    task = {"call_id": "c1", "caller": "+31612345678", "language": "nl", "topic": "paspoort"}
+    response = _post(client, "/phone/pbx/tasks/", task)
+    assert response.status_code == 200
+    reply = response.json()
+    assert (reply["instruction"], reply["extension"]) == ("dequeue", "201")
+    first = _post(client, "/phone/pbx/events/", {"call_id": "c1", "event": "answered"}).json()
+    assert first["answered"] is True
+    assert first["wait_s"] >= 0
+    _post(client, "/phone/pbx/events/", {"call_id": "c1", "event": "ended"})
+    call = Call.objects.get()
+    conversation = Conversation.objects.get()
+    assert conversation.status == "resolved"
+    assert call.talk_s is not None
+    assert Klantcontact.objects.filter(conversation=conversation).exists()
+    run_tasks()
+
+
+def test_a_busy_line_queues_and_a_rejected_reservation_moves_on(
+    phone, passport, make_agent, client, run_tasks
+):
+    """A refused reservation is recorded and the call goes to the next qualified agent."""
+    make_agent("piet", skills={passport: 3}, channels={"phone": 1})
+    make_agent("kees", skills={passport: 3}, channels={"phone": 1})
+    task = {"call_id": "c1", "caller": "+31612345678", "language": "nl", "topic": "paspoort"}
+    first = _post(client, "/phone/pbx/tasks/", task).json()
+    _post(client, "/phone/pbx/events/", {"call_id": "c1", "event": "rejected"})
+    offers = list(Offer.objects.order_by("pk").values_list("agent__user__username", "outcome"))
+    assert offers[0][1] == "declined"
+    assert offers[1][1] == "pending"
+    assert offers[0][0] != offers[1][0]
+    assert first["extension"] in ("201", "202")
+    assert RoutingRecord.objects.filter(kind="declined").count() == 1
+    run_tasks()
+
+
+def test_nobody_qualified_redirects_and_a_hang_up_is_recorded(
+    phone, passport, make_agent, client, run_tasks
+):
+    """Without a qualified agent on shift the PBX is told to redirect; hanging up closes it."""
+    make_agent("piet", languages={"nl": 5}, skills={passport: 3}, channels={"phone": 1})
+    task = {"call_id": "c9", "caller": "+34612345678", "language": "es", "topic": "paspoort"}
+    reply = _post(client, "/phone/pbx/tasks/", task).json()
+    assert (reply["instruction"], reply["to"], reply["reason"]) == (
+        "redirect",
+        "voicemail",
+        "no_agent",
+    )
+    _post(client, "/phone/pbx/events/", {"call_id": "c9", "event": "abandoned"})
+    call = Call.objects.get()
+    assert call.abandoned
+    assert Conversation.objects.get().status == "closed"
+    run_tasks()
+
+
+def test_a_queued_call_is_called_back_when_an_agent_comes_free(
+    phone, passport, make_agent, client, run_tasks
+):
+    """When the only agent finishes a call, the PBX gets the waiting call's dequeue by callback."""
+    received: list[dict[str, object]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    phone.settings["callback_url"] = f"http://127.0.0.1:{server.server_port}/cb"
+    phone.save()
+    make_agent("piet", skills={passport: 3}, channels={"phone": 1})
+    base = {"caller": "+31612345678", "language": "nl", "topic": "paspoort"}
+    assert _post(client, "/phone/pbx/tasks/", {**base, "call_id": "a"}).json()["instruction"] == (
+        "dequeue"
+    )
+    _post(client, "/phone/pbx/events/", {"call_id": "a", "event": "answered"})
+    second = _post(client, "/phone/pbx/tasks/", {**base, "call_id": "b", "caller": "+31687654321"})
+    assert second.json()["instruction"] == "queue"
+    run_tasks()
+    received.clear()
+    _post(client, "/phone/pbx/events/", {"call_id": "a", "event": "ended"})
+    run_tasks()
+    server.shutdown()
+    assert [(r["call_id"], r["instruction"], r["extension"]) for r in received] == [
+        ("b", "dequeue", "201")
+    ]
