@@ -27,7 +27,7 @@ def live(live_server, organisation) -> Iterator[tuple[WhatsAppSimulator, object]
 
 
 def test_citizen_conversation_round_trip(live, agent):
-    """A citizen's text, photo and duplicate retry arrive once; the reply and its read report return."""
+    """Text, photo and a retried duplicate arrive once; the reply and its read report return."""
     sim, _ = live
     fatima = sim.citizen("31612345678", "Fatima el Amrani")
     wamid = fatima.text("Mijn paspoort is gestolen, wat nu?")
