@@ -1,0 +1,133 @@
+"""The pure selection code: eligibility, escalation, capacity mixing, score and queue order."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from balie.routing import selection as sel
+
+MIX = sel.Mixing(blocking=frozenset({"phone"}))
+
+
+def profile(aid: str = "a", **kw: object) -> sel.AgentProfile:
+    base: dict[str, object] = {
+        "languages": {"nl": 5},
+        "skills": {"paspoort": 3},
+        "capacities": {"phone": 1, "webchat": 3},
+    }
+    base.update(kw)
+    return sel.AgentProfile(id=aid, **base)  # type: ignore[arg-type]
+
+
+def state(**kw: object) -> sel.AgentState:
+    base: dict[str, object] = {"on_shift": True, "present": True, "load": {}, "idle_since": 0.0}
+    base.update(kw)
+    return sel.AgentState(**base)  # type: ignore[arg-type]
+
+
+NEED = sel.Need(channel="webchat", language="nl", topic="paspoort", min_language=3, min_skill=2)
+
+
+def test_an_agent_needs_the_language_at_the_minimum_level():
+    """Language below the organisation's minimum proficiency disqualifies."""
+    assert sel.qualifies(profile(languages={"nl": 3}), NEED)
+    assert not sel.qualifies(profile(languages={"nl": 2}), NEED)
+    assert not sel.qualifies(profile(languages={"en": 5}), NEED)
+
+
+def test_training_channel_and_supervisor_requirements_apply():
+    """A required training, the channel and a supervisors-only step each disqualify when unmet."""
+    trained = sel.Need(channel="webchat", language="nl", topic="paspoort", training="crisis")
+    assert not sel.qualifies(profile(), trained)
+    assert sel.qualifies(profile(trainings=frozenset({"crisis"})), trained)
+    assert not sel.qualifies(profile(capacities={"email": 3}), NEED)
+    boss = sel.Need(channel="webchat", language="nl", topic="paspoort", supervisors_only=True)
+    assert not sel.qualifies(profile(), boss)
+    assert sel.qualifies(profile(is_supervisor=True), boss)
+
+
+def test_a_call_blocks_chats_and_chats_block_a_call():
+    """On a call no chat is offered, and an agent with open chats gets no call (default mixing)."""
+    assert not sel.has_room(profile(), state(load={"phone": 1}), "webchat", MIX)
+    assert not sel.has_room(profile(), state(load={"webchat": 1}), "phone", MIX)
+    assert sel.has_room(profile(), state(load={"webchat": 1}), "webchat", MIX)
+    allowed = sel.Mixing()
+    assert sel.has_room(profile(), state(load={"phone": 1}), "webchat", allowed)
+
+
+@given(st.integers(0, 6), st.integers(1, 6))
+def test_capacity_is_a_hard_limit(load: int, capacity: int):
+    """An agent is never eligible on a channel whose load has reached its capacity."""
+    p = profile(capacities={"webchat": capacity})
+    ok = sel.eligible(p, state(load={"webchat": load}), NEED, MIX)
+    assert ok == (load < capacity)
+
+
+def test_escalation_steps_apply_in_order_of_their_wait():
+    """Each step whose wait has passed widens (or narrows) the requirements."""
+    steps = [
+        sel.Step(after_s=300, require_skill=False, min_language=1),
+        sel.Step(after_s=60, min_skill=1),
+    ]
+    assert sel.requirements_at(NEED, steps, 10) == NEED
+    assert sel.requirements_at(NEED, steps, 61).min_skill == 1
+    late = sel.requirements_at(NEED, steps, 301)
+    assert (late.min_skill, late.require_skill, late.min_language) == (1, False, 1)
+    crisis = sel.Need(channel="phone", language="nl", topic="nood", training="crisis")
+    to_boss = [sel.Step(after_s=120, supervisors_only=True, training="")]
+    assert sel.requirements_at(crisis, to_boss, 121).training is None
+
+
+@given(st.integers(1, 5), st.integers(1, 5))
+def test_a_better_fit_never_scores_lower(low: int, high: int):
+    """All else equal, a higher topic level never lowers the score."""
+    low, high = min(low, high), max(low, high)
+    a = sel.score(profile(skills={"paspoort": low}), state(), NEED, 100.0, {})
+    b = sel.score(profile(skills={"paspoort": high}), state(), NEED, 100.0, {})
+    assert b >= a
+
+
+def test_the_rare_skill_is_kept_free_and_longest_idle_breaks_ties():
+    """A contact anyone can take goes to the agent without rare extras; then to the longest idle."""
+    plain = profile("plain")
+    rare = profile("rare", languages={"nl": 5, "ar": 5})
+    agents = [plain, rare, profile("p2"), profile("p3")]
+    rarity = sel.rarity(agents)
+    pairs = [(rare, state(idle_since=0.0)), (plain, state(idle_since=50.0))]
+    assert sel.rank_agents(NEED, pairs, 100.0, rarity, MIX) == ["plain", "rare"]
+    idle = [(profile("x"), state(idle_since=90.0)), (profile("y"), state(idle_since=10.0))]
+    assert sel.rank_agents(NEED, idle, 100.0, {}, MIX)[0] == "y"
+
+
+def test_fairness_prefers_the_agent_who_handled_fewer_today():
+    """Between equal agents, the one with fewer contacts today scores higher."""
+    busy = sel.score(profile(), state(handled_today=30), NEED, 0.0, {})
+    fresh = sel.score(profile(), state(handled_today=2), NEED, 0.0, {})
+    assert fresh > busy
+
+
+def test_ineligible_agents_are_never_ranked():
+    """Off shift, absent or full agents do not appear in the ranking."""
+    pairs = [
+        (profile("off"), state(on_shift=False)),
+        (profile("away"), state(present=False)),
+        (profile("full"), state(load={"webchat": 3})),
+        (profile("ok"), state()),
+    ]
+    assert sel.rank_agents(NEED, pairs, 0.0, {}, MIX) == ["ok"]
+
+
+@given(st.integers(-3, 3), st.integers(-3, 3), st.floats(0, 1e5), st.floats(0, 1e5))
+def test_priority_always_comes_before_waiting_time(p1: int, p2: int, w1: float, w2: float):
+    """A higher-priority contact is always ahead, whatever the waits and scarcity."""
+    k1, k2 = sel.queue_key(p1, w1, 20, 1), sel.queue_key(p2, w2, 20, 50)
+    if p1 > p2:
+        assert k1 < k2
+    if p1 == p2 and w1 > w2:
+        assert k1 < k2  # the scarcer contact that waited longer is never behind
+
+
+def test_urgency_is_relative_to_the_channel_target():
+    """A call at half its 20 s target goes before an e-mail 10 minutes into its hour."""
+    assert sel.queue_key(0, 10, 20, 5) < sel.queue_key(0, 600, 3600, 5)
