@@ -1,0 +1,217 @@
+"""Routing: decision latency and assignments per second, 500 agents and 5,000 queued contacts.
+
+Run standalone: ``.venv/bin/python benchmarks/routing.py [--agents 500] [--queued 5000]``.
+
+For SQLite (a file in a temp dir) and PostgreSQL (a dedicated ``bench_rt`` database on
+``BENCH_PG_URL``, default ``postgres://postgres@127.0.0.1:5432``, created and dropped here),
+each in its own process:
+
+1. migrate; create an organisation with 500 agents (languages, topic skills 1-5, trainings,
+   capacity: web chat 4, e-mail 6) and 5,000 waiting conversations over 12 topics and 5
+   languages (bulk inserts, outside the measurement);
+2. **decisions**: route the first 2,000 queue entries one at a time through the production
+   path (``route_entries``: board from the process cache, queue order, score, then the claim
+   with ``SELECT … FOR UPDATE SKIP LOCKED`` on the entry and the agent, recount under lock,
+   ``do_assign`` with its status history and events). Latency per decision, p50/p99;
+3. **sweep**: one ``sweep_organisation`` over the remaining queue (fresh board), assignments/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+PG_DB = "bench_rt"
+TOPICS = [f"topic{i}" for i in range(12)]
+LANGUAGES = ["nl", "en", "es", "ar", "tr"]
+
+
+def populate(agents: int, queued: int) -> int:
+    """Bulk-create the organisation, agents with profiles, and the waiting conversations."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from balie.channels.models import Channel
+    from balie.conversations.models import Conversation
+    from balie.organisations.models import Agent, Organisation, Topic
+    from balie.parties.models import Party
+    from balie.routing.models import (
+        AgentChannel,
+        AgentLanguage,
+        AgentSkill,
+        AgentTraining,
+        QueueEntry,
+        Training,
+    )
+
+    rng = random.Random(5)  # noqa: S311 -- benchmark data
+    org = Organisation.objects.create(slug="bench", name="Bench", languages=LANGUAGES)
+    crisis = Training.objects.create(organisation=org, code="crisis", name="Crisis")
+    topics = Topic.objects.bulk_create(
+        Topic(organisation=org, code=c, name=c, min_skill_level=2,
+              required_training=crisis if c == "topic0" else None)
+        for c in TOPICS
+    )  # fmt: skip
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"agent{i}") for i in range(agents)
+    )
+    staff = Agent.objects.bulk_create(
+        Agent(organisation=org, user=u, display_name=u.username, presence="available",
+              presence_changed_at=timezone.now())
+        for u in users
+    )  # fmt: skip
+    langs, skills, trainings, chans = [], [], [], []
+    for agent in staff:
+        langs.append(AgentLanguage(agent=agent, language="nl", proficiency=5))
+        for code in rng.sample(LANGUAGES[1:], rng.randint(0, 2)):
+            langs.append(AgentLanguage(agent=agent, language=code, proficiency=rng.randint(2, 5)))
+        for topic in rng.sample(topics, rng.randint(3, 8)):
+            skills.append(AgentSkill(agent=agent, topic=topic, proficiency=rng.randint(1, 5)))
+        if rng.random() < 0.2:
+            trainings.append(AgentTraining(agent=agent, training=crisis))
+        chans.append(AgentChannel(agent=agent, channel_kind="webchat", capacity=4))
+        chans.append(AgentChannel(agent=agent, channel_kind="email", capacity=6))
+    AgentLanguage.objects.bulk_create(langs)
+    AgentSkill.objects.bulk_create(skills)
+    AgentTraining.objects.bulk_create(trainings)
+    AgentChannel.objects.bulk_create(chans)
+    channels = [
+        Channel.objects.create(organisation=org, kind=k, key=f"bench-{k}", name=k)
+        for k in ("webchat", "email")
+    ]
+    parties = Party.objects.bulk_create(Party(organisation=org) for _ in range(queued))
+    now = timezone.now()
+    conversations = Conversation.objects.bulk_create(
+        Conversation(organisation=org, channel=channels[n % 2], party=p,
+                     topic=rng.choice(topics), priority=1 if n % 20 == 0 else 0,
+                     language=rng.choices(LANGUAGES, weights=[70, 15, 7, 4, 4])[0],
+                     status="queued")
+        for n, p in enumerate(parties)
+    )  # fmt: skip
+    QueueEntry.objects.bulk_create(
+        QueueEntry(conversation=c, organisation=org, channel_kind=c.channel.kind,
+                   priority=c.priority, enqueued_at=now)
+        for c in conversations
+    )  # fmt: skip
+    return org.pk
+
+
+def measure(agents: int, queued: int, decisions: int) -> dict[str, Any]:
+    """Set up Django against the configured database, populate, and time the two phases."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "balie.conf.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from balie.organisations.models import Organisation
+    from balie.routing.engine import _waiting, route_entries, sweep_organisation
+
+    call_command("migrate", verbosity=0)
+    org_id = populate(agents, queued)
+    organisation = Organisation.objects.get(pk=org_id)
+    entries = _waiting(org_id, decisions)
+    latencies, assigned = [], 0
+    started = time.perf_counter()
+    for entry in entries:
+        t0 = time.perf_counter()
+        claim = route_entries(organisation, [entry])[entry.pk]
+        latencies.append(time.perf_counter() - t0)
+        assigned += claim.agent_id is not None
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    t0 = time.perf_counter()
+    swept = sweep_organisation(org_id, limit=queued)
+    sweep_s = time.perf_counter() - t0
+    return {
+        "db": connection.vendor,
+        "server": server_version(connection),
+        "decisions": len(latencies),
+        "assigned": assigned,
+        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 2),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+        "decisions_per_s": round(len(latencies) / elapsed),
+        "assignments_per_s": round(assigned / elapsed),
+        "sweep_assigned": swept,
+        "sweep_assignments_per_s": round(swept / sweep_s) if sweep_s else 0,
+    }
+
+
+def server_version(connection: Any) -> str:
+    """The database server's version, for the figures' context."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+        else:
+            cursor.execute("SELECT sqlite_version()")
+        return str(cursor.fetchone()[0])
+
+
+def child(args: argparse.Namespace) -> int:
+    print(json.dumps(measure(args.agents, args.queued, args.decisions)))
+    return 0
+
+
+def run(env_extra: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    env = {**os.environ, **env_extra, "BALIE_LOG_LEVEL": "WARNING"}
+    cmd = [sys.executable, __file__, "--child", "--agents", str(args.agents), "--queued",
+           str(args.queued), "--decisions", str(args.decisions)]  # fmt: skip
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if out.returncode:
+        raise RuntimeError(out.stderr[-2000:])
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def psql(sql: str) -> None:
+    subprocess.run(["psql", PG_URL + "/postgres", "-qc", sql], check=True, capture_output=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=500)
+    parser.add_argument("--queued", type=int, default=5000)
+    parser.add_argument("--decisions", type=int, default=2000)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args)
+    print(f"routing benchmark: {args.agents} agents, {args.queued} queued; "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")  # fmt: skip
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {"BALIE_DATA_DIR": tmp, "BALIE_SQLITE_PATH": str(Path(tmp) / "bench.sqlite3"),
+               "DATABASE_URL": ""}  # fmt: skip
+        results.append(run(env, args))
+    try:
+        psql(f"DROP DATABASE IF EXISTS {PG_DB}")
+        psql(f"CREATE DATABASE {PG_DB}")
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"PostgreSQL unavailable at {PG_URL}: {exc}")
+    else:
+        try:
+            results.append(run({"DATABASE_URL": f"{PG_URL}/{PG_DB}"}, args))
+        finally:
+            psql(f"DROP DATABASE IF EXISTS {PG_DB}")
+    for r in results:
+        print(f"{r['db']:<12} server {r['server']}: decisions p50 {r['p50_ms']} ms, "
+              f"p99 {r['p99_ms']} ms, {r['decisions_per_s']} decisions/s, "
+              f"{r['assignments_per_s']} assignments/s ({r['assigned']}/{r['decisions']}); "
+              f"sweep {r['sweep_assignments_per_s']} assignments/s ({r['sweep_assigned']})")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
