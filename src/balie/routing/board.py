@@ -45,15 +45,17 @@ def mixing_for(settings: RoutingSettings) -> sel.Mixing:
     return sel.Mixing(blocking=frozenset() if settings.chats_during_call else {CALL_KIND})
 
 
-def load_counts(organisation_id: int, agent_id: int | None = None) -> dict[int, dict[str, int]]:
+def load_counts(
+    organisation_id: int, agent_ids: list[int] | None = None
+) -> dict[int, dict[str, int]]:
     """Contacts per agent and channel kind: assigned conversations plus pending offers."""
     conversations = Conversation.objects.filter(
         organisation_id=organisation_id, status=Status.ASSIGNED, assignee__isnull=False
     )
     offers = Offer.objects.filter(entry__organisation_id=organisation_id, outcome="pending")
-    if agent_id is not None:
-        conversations = conversations.filter(assignee_id=agent_id)
-        offers = offers.filter(agent_id=agent_id)
+    if agent_ids is not None:
+        conversations = conversations.filter(assignee_id__in=agent_ids)
+        offers = offers.filter(agent_id__in=agent_ids)
     counts: dict[int, dict[str, int]] = {}
     rows = conversations.values_list("assignee_id", "channel__kind").annotate(n=Count("id"))
     for agent, kind, n in rows:
@@ -135,6 +137,11 @@ def load_board(organisation: Organisation, now: datetime) -> Board:
             "agent_id", "last_assigned_at", "day", "handled_today"
         )
     }
+    # Every agent needs the row that claims lock; create the missing ones once.
+    AgentRoutingState.objects.bulk_create(
+        [AgentRoutingState(agent_id=a[0]) for a in agents if a[0] not in routing],
+        ignore_conflicts=True,
+    )
     profiles: dict[int, sel.AgentProfile] = {}
     states: dict[int, sel.AgentState] = {}
     for agent_id, shifts, supervisor, presence_at in agents:

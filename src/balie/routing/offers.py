@@ -10,7 +10,8 @@ from balie.core import clock
 from balie.core.errors import WorkflowViolation
 from balie.core.events import publish
 from balie.organisations.models import Agent
-from balie.routing.engine import WAITING_STATUSES, record, route_entry
+from balie.routing.claim import WAITING_STATUSES
+from balie.routing.engine import record, route_entry
 from balie.routing.events import OfferResolved
 from balie.routing.models import EntryState, Offer, OfferOutcome, QueueEntry
 

@@ -1,0 +1,165 @@
+"""Claiming agents for queue entries, many at once, safely under any number of processes.
+
+Locks, always in this order: the queue entries (``SKIP LOCKED``: another worker has them), their
+conversations (by id), the candidate agents' routing states (``SKIP LOCKED``: try the next
+agent). The candidates' load is counted again under those locks, so capacity is never exceeded
+and no contact is assigned twice. On SQLite the database serialises writers (``BEGIN
+IMMEDIATE``), which gives the same guarantees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from balie.conversations.actions import do_assign
+from balie.conversations.models import Conversation
+from balie.conversations.workflow import Status
+from balie.core import clock
+from balie.core.events import publish
+from balie.organisations.models import Presence
+from balie.routing import selection as sel
+from balie.routing.board import Board, load_counts
+from balie.routing.events import ContactOffered
+from balie.routing.models import AgentRoutingState, EntryState, Offer, QueueEntry, RoutingRecord
+
+#: Candidates tried per contact before it waits for the next round.
+CLAIM_TRIES = 8
+WAITING_STATUSES = (Status.NEW, Status.QUEUED)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of one routing decision."""
+
+    agent_id: int | None
+    offered: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One contact to place: its entry, requirements, and the agents ranked best first."""
+
+    entry_id: int
+    need: sel.Need
+    ranked: list[sel.AgentId]
+
+
+def claim(board: Board, requests: list[Request]) -> dict[int, Claim]:
+    """Assign or offer each request (in the given queue order) in one transaction."""
+    results: dict[int, Claim] = {}
+    with transaction.atomic():
+        entries = {
+            e.pk: e
+            for e in QueueEntry.objects.select_for_update(skip_locked=True).filter(
+                pk__in=[r.entry_id for r in requests], state=EntryState.WAITING
+            )
+        }
+        conversations = {
+            c.pk: c
+            for c in Conversation.objects.select_for_update()
+            .filter(pk__in=[e.conversation_id for e in entries.values()])
+            .order_by("pk")
+        }
+        wanted = {int(a) for r in requests if r.entry_id in entries for a in r.ranked[:CLAIM_TRIES]}
+        locks = {
+            s.agent_id: s
+            for s in AgentRoutingState.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(agent_id__in=wanted, agent__presence=Presence.AVAILABLE)
+            .select_related("agent")
+        }
+        loads = load_counts(board.organisation.pk, list(locks)) if locks else {}
+        states = {a: replace(board.states[a], load=loads.get(a, {}), present=True) for a in locks}
+        records: list[RoutingRecord] = []
+        for request in requests:
+            results[request.entry_id] = _place(
+                board, request, entries, conversations, locks, states, records
+            )
+        RoutingRecord.objects.bulk_create(records)
+        for agent_id, state in states.items():
+            board.states[agent_id] = state
+    return results
+
+
+def _place(
+    board: Board,
+    request: Request,
+    entries: dict[int, QueueEntry],
+    conversations: dict[int, Conversation],
+    locks: dict[int, AgentRoutingState],
+    states: dict[int, sel.AgentState],
+    records: list[RoutingRecord],
+) -> Claim:
+    entry = entries.get(request.entry_id)
+    if entry is None:
+        return Claim(None, reason="taken")
+    conversation = conversations[entry.conversation_id]
+    if conversation.status not in WAITING_STATUSES:
+        entry.state = EntryState.DONE
+        entry.save(update_fields=["state"])
+        return Claim(None, reason="not waiting")
+    for candidate in request.ranked[:CLAIM_TRIES]:
+        agent_id = int(candidate)
+        if agent_id not in locks:
+            continue  # absent, or another worker is giving this agent work right now
+        if not sel.eligible(board.profiles[agent_id], states[agent_id], request.need, board.mixing):
+            continue
+        offered = _give(board, entry, conversation, locks[agent_id], records)
+        state = states[agent_id]
+        load = dict(state.load)
+        load[entry.channel_kind] = load.get(entry.channel_kind, 0) + 1
+        states[agent_id] = replace(
+            state,
+            load=load,
+            idle_since=board.now.timestamp(),
+            handled_today=state.handled_today + 1,
+        )
+        return Claim(agent_id, offered=offered)
+    return Claim(None, reason="no free agent")
+
+
+def _give(
+    board: Board,
+    entry: QueueEntry,
+    conversation: Conversation,
+    lock: AgentRoutingState,
+    records: list[RoutingRecord],
+) -> bool:
+    """Assign (auto-accept) or offer; returns whether it was an offer."""
+    now = board.now
+    local_day = now.astimezone(ZoneInfo(board.organisation.time_zone)).date()
+    lock.handled_today = lock.handled_today + 1 if lock.day == local_day else 1
+    lock.day, lock.last_assigned_at = local_day, now
+    lock.save(update_fields=["handled_today", "day", "last_assigned_at"])
+    entry.agent_id = lock.agent_id
+    entry.attempts += 1
+    kinds = board.settings.auto_accept_kinds
+    auto = entry.channel_kind in kinds if kinds else entry.channel_kind != "phone"
+    entry.state = EntryState.ASSIGNED if auto else EntryState.OFFERED
+    entry.save(update_fields=["state", "agent", "attempts"])
+    kind = "assigned" if auto else "offered"
+    records.append(
+        RoutingRecord(conversation=conversation, kind=kind, agent_id=lock.agent_id, at=clock.now())
+    )
+    if auto:
+        do_assign(conversation, lock.agent, reason="routed")
+        return False
+    offer = Offer.objects.create(
+        entry=entry,
+        agent_id=lock.agent_id,
+        created_at=now,
+        expires_at=now + timedelta(seconds=board.settings.offer_timeout_s),
+    )
+    publish(
+        ContactOffered(
+            offer_id=offer.pk,
+            conversation_id=conversation.pk,
+            agent_id=lock.agent_id,
+            expires_at=offer.expires_at.isoformat(),
+        )
+    )
+    return True
