@@ -48,6 +48,10 @@ class AgentProfile:
     trainings: frozenset[str] = frozenset()
     capacities: Mapping[str, int] = field(default_factory=dict)
     is_supervisor: bool = False
+    caps: frozenset[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "caps", frozenset(capabilities(self)))
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,7 @@ def rarity(profiles: Iterable[AgentProfile]) -> dict[str, float]:
     """Per capability, 1 / the number of the given agents (those on shift) who have it."""
     counts: dict[str, int] = {}
     for profile in profiles:
-        for cap in capabilities(profile):
+        for cap in profile.caps:
             counts[cap] = counts.get(cap, 0) + 1
     return {cap: 1.0 / n for cap, n in counts.items()}
 
@@ -177,7 +181,7 @@ def spare(profile: AgentProfile, need: Need, rare: Mapping[str, float]) -> float
     used = {f"lang:{need.language}", f"skill:{need.topic}", f"channel:{need.channel}"}
     if need.training:
         used.add(f"training:{need.training}")
-    return sum(rare.get(cap, 0.0) for cap in capabilities(profile) - used)
+    return sum(rare.get(cap, 0.0) for cap in profile.caps - used)
 
 
 def fit(profile: AgentProfile, need: Need) -> float:
