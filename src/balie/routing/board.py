@@ -8,7 +8,7 @@ a stale board can cost a retry but never an over-assignment.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from balie.routing.models import (
     Offer,
     RoutingSettings,
 )
+from balie.routing.needs import steps_for_organisation
 from balie.routing.shifts import on_shift
 
 BOARD_TTL_S = 5.0
@@ -48,12 +49,18 @@ def mixing_for(settings: RoutingSettings) -> sel.Mixing:
 def load_counts(
     organisation_id: int, agent_ids: list[int] | None = None
 ) -> dict[int, dict[str, int]]:
-    """Contacts per agent and channel kind: assigned conversations plus pending offers."""
-    conversations = Conversation.objects.filter(
-        organisation_id=organisation_id, status=Status.ASSIGNED, assignee__isnull=False
-    )
-    offers = Offer.objects.filter(entry__organisation_id=organisation_id, outcome="pending")
-    if agent_ids is not None:
+    """Contacts per agent and channel kind: assigned conversations plus pending offers.
+
+    With ``agent_ids`` the queries go by agent (their indexes), not by organisation.
+    """
+    conversations = Conversation.objects.filter(status=Status.ASSIGNED)
+    offers = Offer.objects.filter(outcome="pending")
+    if agent_ids is None:
+        conversations = conversations.filter(
+            organisation_id=organisation_id, assignee__isnull=False
+        )
+        offers = offers.filter(entry__organisation_id=organisation_id)
+    else:
         conversations = conversations.filter(assignee_id__in=agent_ids)
         offers = offers.filter(agent_id__in=agent_ids)
     counts: dict[int, dict[str, int]] = {}
@@ -77,7 +84,9 @@ class Board:
     profiles: dict[int, sel.AgentProfile]
     states: dict[int, sel.AgentState]
     rare: dict[str, float]
+    steps: dict[int, list[sel.Step]] = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.monotonic)
+    _qualified: dict[sel.Need, list[int]] = field(default_factory=dict)
 
     @property
     def mixing(self) -> sel.Mixing:
@@ -85,6 +94,23 @@ class Board:
 
     def pairs(self) -> list[tuple[sel.AgentProfile, sel.AgentState]]:
         return [(self.profiles[a], self.states[a]) for a in self.profiles]
+
+    def qualified(self, need: sel.Need) -> list[int]:
+        """Agents whose profile meets ``need`` (cached: profiles do not change within a board)."""
+        key = replace(need, priority=0)
+        if key not in self._qualified:
+            self._qualified[key] = [a for a, p in self.profiles.items() if sel.qualifies(p, key)]
+        return self._qualified[key]
+
+    def candidates(
+        self, need: sel.Need, skip: set[int] | frozenset[int] = frozenset()
+    ) -> list[tuple[sel.AgentProfile, sel.AgentState]]:
+        """Qualified agents with their current state, except ``skip``."""
+        return [(self.profiles[a], self.states[a]) for a in self.qualified(need) if a not in skip]
+
+    def count_on_shift(self, need: sel.Need) -> int:
+        """How many agents on shift are qualified for ``need`` (busy or not)."""
+        return sum(1 for a in self.qualified(need) if self.states[a].on_shift)
 
     def note(self, agent_id: int, kind: str, at: datetime) -> None:
         """Mirror an assignment in memory so the next decision in this batch sees it."""
@@ -165,7 +191,8 @@ def load_board(organisation: Organisation, now: datetime) -> Board:
         )
     rare = sel.rarity(profiles[a] for a in profiles if states[a].on_shift)
     settings = settings_for(organisation.pk)
-    return Board(organisation, settings, now, profiles, states, rare)
+    steps = steps_for_organisation(organisation.pk)
+    return Board(organisation, settings, now, profiles, states, rare, steps)
 
 
 _cache: dict[int, Board] = {}

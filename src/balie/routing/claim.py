@@ -53,18 +53,17 @@ def claim(board: Board, requests: list[Request]) -> dict[int, Claim]:
     """Assign or offer each request (in the given queue order) in one transaction."""
     results: dict[int, Claim] = {}
     with transaction.atomic():
+        # The entry and its conversation in one locking read; a conversation locked elsewhere
+        # (a message arriving) is skipped this round and retried by the next sweep.
         entries = {
             e.pk: e
-            for e in QueueEntry.objects.select_for_update(skip_locked=True).filter(
-                pk__in=[r.entry_id for r in requests], state=EntryState.WAITING
+            for e in QueueEntry.objects.select_for_update(
+                skip_locked=True, of=("self", "conversation")
             )
+            .filter(pk__in=[r.entry_id for r in requests], state=EntryState.WAITING)
+            .select_related("conversation")
         }
-        conversations = {
-            c.pk: c
-            for c in Conversation.objects.select_for_update()
-            .filter(pk__in=[e.conversation_id for e in entries.values()])
-            .order_by("pk")
-        }
+        conversations = {e.conversation_id: e.conversation for e in entries.values()}
         wanted = {int(a) for r in requests if r.entry_id in entries for a in r.ranked[:CLAIM_TRIES]}
         locks = {
             s.agent_id: s

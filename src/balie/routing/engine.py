@@ -19,7 +19,7 @@ from balie.routing import selection as sel
 from balie.routing.board import board_for
 from balie.routing.claim import Claim, Request, claim
 from balie.routing.models import EntryState, Offer, OfferOutcome, QueueEntry, RoutingRecord
-from balie.routing.needs import answer_target, need_now, steps_for
+from balie.routing.needs import answer_target, need_now
 
 log = structlog.get_logger(__name__)
 #: An agent who declined or let an offer lapse is not offered the same contact for this long.
@@ -72,6 +72,8 @@ def do_enqueue(conversation: Conversation, *, reason: str = "waiting for an agen
 def declined_by(entry_ids: list[int], now: datetime) -> dict[int, set[int]]:
     """Agents who recently declined or let lapse an offer, per entry."""
     out: dict[int, set[int]] = {}
+    if not entry_ids:
+        return out
     rows = Offer.objects.filter(
         entry_id__in=entry_ids,
         outcome__in=[OfferOutcome.DECLINED, OfferOutcome.TIMED_OUT],
@@ -88,34 +90,30 @@ def route_entries(
     """Decide for ``entries`` (with conversation and topic loaded) in queue order."""
     now = clock.now()
     board = board_for(organisation, now, fresh=fresh)
-    steps = steps_for({e.conversation.topic_id for e in entries if e.conversation.topic_id})
-    declined = declined_by([e.pk for e in entries], now)
+    declined = declined_by([e.pk for e in entries if e.attempts], now)
     needs = {
-        e.pk: need_now(organisation, e, e.conversation.topic, e.conversation.language, steps, now)
+        e.pk: need_now(
+            organisation, e, e.conversation.topic, e.conversation.language, board.steps, now
+        )
         for e in entries
     }
-    pairs = board.pairs()
-    qualified: dict[sel.Need, int] = {}
 
     def key(e: QueueEntry) -> tuple[int, float]:
         need = needs[e.pk]
-        if need not in qualified:
-            qualified[need] = sel.count_qualified(need, pairs)
         waited = (now - e.enqueued_at).total_seconds()
-        return sel.queue_key(
-            e.priority, waited, answer_target(board.settings, need.channel), qualified[need]
-        )
+        target = answer_target(board.settings, need.channel)
+        return sel.queue_key(e.priority, waited, target, board.count_on_shift(need))
 
     results: dict[int, Claim] = {}
     hopeless: set[sel.Need] = set()
     batch: list[Request] = []
-    for entry in sorted(entries, key=key):
+    for entry in sorted(entries, key=key) if len(entries) > 1 else entries:
         need = needs[entry.pk]
         if need in hopeless:
             results[entry.pk] = Claim(None, reason="no eligible agent")
             continue
         skip = declined.get(entry.pk, set())
-        candidates = [(p, s) for p, s in board.pairs() if p.id not in skip]
+        candidates = board.candidates(need, skip)
         ranked = sel.rank_agents(need, candidates, now.timestamp(), board.rare, board.mixing)
         if not ranked:
             if not skip:

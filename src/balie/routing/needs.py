@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import QuerySet
+
 from balie.organisations.models import Organisation, Topic
 from balie.routing import selection as sel
 from balie.routing.models import EscalationStep, QueueEntry, RoutingSettings
@@ -23,10 +25,19 @@ def handling_time(settings: RoutingSettings, kind: str) -> float:
     return float(settings.handling_times.get(kind) or DEFAULT_HANDLING.get(kind, 480))
 
 
+def steps_for_organisation(organisation_id: int) -> dict[int, list[sel.Step]]:
+    """Escalation steps per topic of the organisation, as pure values."""
+    return _steps(EscalationStep.objects.filter(topic__organisation_id=organisation_id))
+
+
 def steps_for(topic_ids: set[int]) -> dict[int, list[sel.Step]]:
     """Escalation steps per topic, as pure values."""
+    return _steps(EscalationStep.objects.filter(topic_id__in=topic_ids))
+
+
+def _steps(rows: QuerySet[EscalationStep]) -> dict[int, list[sel.Step]]:
     steps: dict[int, list[sel.Step]] = {}
-    for row in EscalationStep.objects.filter(topic_id__in=topic_ids).select_related("training"):
+    for row in rows.select_related("training"):
         training = row.training.code if row.training_id else ("" if row.drop_training else None)
         steps.setdefault(row.topic_id, []).append(
             sel.Step(

@@ -10,10 +10,9 @@ from django.db import transaction
 from balie.conversations.models import Conversation
 from balie.core import clock
 from balie.organisations.models import Organisation
-from balie.routing import selection as sel
 from balie.routing.board import board_for
 from balie.routing.models import EntryState, QueueEntry
-from balie.routing.needs import handling_time, need_now, steps_for
+from balie.routing.needs import handling_time, need_now
 from balie.routing.notices import do_send_queue_notice
 from balie.routing.shifts import is_open, next_opening
 
@@ -41,10 +40,10 @@ def estimate(organisation: Organisation, entry: QueueEntry) -> tuple[int | None,
         entry,
         topic,
         conversation.language,
-        steps_for({topic.pk} if topic else set()),
+        board.steps,
         now,
     )
-    qualified = sel.count_qualified(need, board.pairs())
+    qualified = board.count_on_shift(need)
     ahead = QueueEntry.objects.filter(
         organisation_id=organisation.pk,
         state=EntryState.WAITING,
