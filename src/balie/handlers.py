@@ -31,3 +31,17 @@ PERIODIC: list[Job] = [
         "whatsapp_sweep", "balie.channels.whatsapp.ingest.sweep_unprocessed", timedelta(seconds=60)
     ),
 ]
+
+#: Pushed to agents' browsers right after commit (best effort, in-process; ids only).
+REALTIME_EVENTS = (
+    "conversation_created",
+    "message_received",
+    "conversation_status_changed",
+    "conversation_assigned",
+    "reply_queued",
+    "note_added",
+    "delivery_status_changed",
+    "agent_presence_changed",
+)
+for _name in REALTIME_EVENTS:
+    HANDLERS.setdefault(_name, []).append(Handler("balie.web.realtime.push", durable=False))

@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django; WebSockets join here when the workspace needs them."""
+"""ASGI entry point: HTTP through Django, WebSockets (``/ws/agent/``) through Channels."""
 
 import os
 
@@ -6,4 +6,19 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "balie.conf.settings")
 
 from django.core.asgi import get_asgi_application
 
-application = get_asgi_application()
+django_asgi = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from balie.web.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "balie.conversations",
     "balie.channels.whatsapp",
     "balie.api",
+    "balie.web",
 ]
 
 MIDDLEWARE = [

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import structlog
+from django.db import transaction
 from django.utils.module_loading import import_string
 from django_tasks import task
 
@@ -21,10 +22,15 @@ _wake = threading.Condition()
 
 @dataclass(frozen=True)
 class Handler:
-    """A handler of one event: a dotted path to ``fn(event)`` and the queue it runs on."""
+    """A handler of one event: a dotted path to ``fn(event)`` and the queue it runs on.
+
+    ``durable=False`` handlers (realtime pushes) run in the publishing process right after
+    commit, best effort: losing one loses nothing the database does not already hold.
+    """
 
     path: str
     queue: str = "default"
+    durable: bool = True
 
 
 @cache
@@ -36,9 +42,15 @@ def handlers_for(event_name: str) -> tuple[Handler, ...]:
 
 
 def enqueue_handlers(event_name: str, payload: dict[str, Any]) -> None:
-    """Enqueue one task per handler inside the current transaction."""
+    """Enqueue one task per durable handler inside the current transaction; schedule the
+    others for right after commit."""
     for handler in handlers_for(event_name):
-        run_handler.using(queue_name=handler.queue).enqueue(handler.path, event_name, payload)
+        if handler.durable:
+            run_handler.using(queue_name=handler.queue).enqueue(handler.path, event_name, payload)
+        else:
+            transaction.on_commit(
+                partial(run_handler.call, handler.path, event_name, payload), robust=True
+            )
 
 
 @task()

@@ -1,0 +1,69 @@
+"""Realtime pushes: agents get their organisation's events over the WebSocket, ids only."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing.websocket import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from balie.web.consumers import AgentConsumer
+from tests import factories
+from tests.helpers import receive
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def _connect(user) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(AgentConsumer.as_asgi(), "/ws/agent/")
+    communicator.scope["user"] = user
+    return communicator
+
+
+def test_an_agent_receives_new_conversations_of_their_organisation(agent, channel):
+    """After a citizen writes, the agent's socket gets the events, without the message text."""
+
+    async def scenario() -> list[dict]:
+        communicator = await _connect(agent.user)
+        connected, _ = await communicator.connect()
+        assert connected
+        assert (await communicator.receive_json_from())["type"] == "hello"
+        await sync_to_async(receive)(channel, "Mijn BSN is 111222333")
+        names = []
+        for _ in range(2):
+            names.append(await communicator.receive_json_from(timeout=3))
+        await communicator.disconnect()
+        return names
+
+    received = async_to_sync(scenario)()
+    assert {m["name"] for m in received} >= {"conversation_created", "message_received"}
+    assert all("111222333" not in str(m) for m in received)
+
+
+def test_another_organisation_hears_nothing(channel):
+    """An agent of another organisation receives none of these events."""
+    outsider = factories.AgentFactory()
+
+    async def scenario() -> bool:
+        communicator = await _connect(outsider.user)
+        await communicator.connect()
+        await communicator.receive_json_from()
+        await sync_to_async(receive)(channel)
+        silent = await communicator.receive_nothing(timeout=0.5)
+        await communicator.disconnect()
+        return silent
+
+    assert async_to_sync(scenario)()
+
+
+def test_anonymous_connections_are_refused():
+    """A socket without a logged-in agent is closed with 4403."""
+
+    async def scenario() -> tuple[bool, int | None]:
+        communicator = await _connect(AnonymousUser())
+        connected, code = await communicator.connect()
+        return connected, code
+
+    connected, code = async_to_sync(scenario)()
+    assert not connected
+    assert code == 4403
