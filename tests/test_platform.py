@@ -127,3 +127,23 @@ def test_the_demo_serves_and_citizens_messages_arrive(tmp_path):
         output, _ = process.communicate(timeout=20)
     assert process.returncode == 0, output
     assert "login beheer / balie-demo" in output
+
+
+@pytest.mark.django_db
+def test_metrics_expose_aggregates_to_loopback_only(client, channel, settings):
+    """/metrics counts conversations by status for loopback; elsewhere it needs the token."""
+    from tests.helpers import receive
+
+    receive(channel)
+    body = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    assert 'balie_conversations{channel_kind="api",status="new"} 1.0' in body
+    assert "jan@example.nl" not in body
+    assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 403
+    settings.METRICS_TOKEN = "scrape-token"
+    assert (
+        client.get(
+            "/metrics", REMOTE_ADDR="10.1.2.3", HTTP_AUTHORIZATION="Bearer scrape-token"
+        ).status_code
+        == 200
+    )
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 403

@@ -232,6 +232,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+METRICS_TOKEN = env(
+    "BALIE_METRICS_TOKEN",
+    "",
+    "Bearer token required by /metrics. Empty: /metrics answers only requests from loopback.",
+    secret=True,
+)
+
 # --- Logging ---------------------------------------------------------------------------------
 LOG_LEVEL = env("BALIE_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR.")
 LOG_FORMAT = env("BALIE_LOG_FORMAT", "console", "console (readable) or json (one line an event).")
