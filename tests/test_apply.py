@@ -154,7 +154,7 @@ def test_training_expiry_dates_are_kept(db):
 
 
 def test_the_cli_exit_codes(db, tmp_path, capsys):
-    """`balie apply` exits 0 with a summary, 2 with the errors on stderr; --dry-run writes nothing."""
+    """`balie apply` exits 0 with a summary, 2 with errors on stderr; --dry-run writes nothing."""
     good = tmp_path / "klein.toml"
     good.write_text(MINIMAL)
     assert main(["apply", str(good), "--dry-run"]) == 0

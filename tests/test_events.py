@@ -54,10 +54,17 @@ def test_an_unserialisable_payload_fails_in_the_action():
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_change_leaves_no_handler_task(channel):
     """If the transaction rolls back, the handlers' tasks vanish with it."""
-    with pytest.raises(RuntimeError), transaction.atomic():
-        receive(channel)
-        assert DBTaskResult.objects.exists()
-        raise RuntimeError("boom")
+    seen_inside = []
+
+    def change_then_fail() -> None:
+        with transaction.atomic():
+            receive(channel)
+            seen_inside.append(DBTaskResult.objects.exists())
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        change_then_fail()
+    assert seen_inside == [True]
     assert not DBTaskResult.objects.exists()
 
 
