@@ -15,6 +15,7 @@ HANDLERS: dict[str, list[Handler]] = {
     "conversation_created": [Handler("balie.routing.handlers.on_conversation_created")],
     "conversation_status_changed": [Handler("balie.routing.handlers.on_status_changed")],
     "agent_presence_changed": [Handler("balie.routing.handlers.on_presence_changed")],
+    "message_received": [Handler("balie.routing.handlers.on_message_received")],
     "contact_offered": [Handler("balie.channels.phone.callbacks.on_contact_offered")],
     "reply_queued": [Handler("balie.channels.delivery.on_reply_queued", queue="outbound")],
     "whatsapp_webhook_received": [

@@ -170,3 +170,16 @@ def test_the_queue_entry_and_records_follow_the_contact(web, passport, make_agen
     run_tasks()
     assert QueueEntry.objects.get(conversation=conversation).state == "done"
     assert timedelta(0) <= timedelta(seconds=1)
+
+
+def test_a_message_on_a_queued_conversation_the_queue_lost_is_routed(
+    web, passport, make_agent, run_tasks
+):
+    """A queued conversation the queue lost is queued and routed again when the citizen writes."""
+    conversation = _ask(web, run_tasks, email="x@example.nl")
+    QueueEntry.objects.filter(conversation=conversation).update(state="done")
+    agent = make_agent("one", skills={passport: 3})
+    receive(web, "Nog een vraag", email="x@example.nl")
+    run_tasks()
+    conversation.refresh_from_db()
+    assert (conversation.status, conversation.assignee) == ("assigned", agent)

@@ -6,7 +6,12 @@ import structlog
 from django.db import transaction
 
 from balie.conversations.actions.status import lock_conversation
-from balie.conversations.events import ConversationCreated, ConversationStatusChanged
+from balie.conversations.events import (
+    ConversationCreated,
+    ConversationStatusChanged,
+    MessageReceived,
+)
+from balie.conversations.models import Conversation
 from balie.conversations.workflow import Status
 from balie.organisations.events import AgentPresenceChanged
 from balie.organisations.models import Presence
@@ -63,6 +68,19 @@ def on_status_changed(evt: ConversationStatusChanged) -> None:
         organisation_id = entry.organisation_id
     if target in FINISHED:
         sweep_organisation(organisation_id)
+
+
+def on_message_received(evt: MessageReceived) -> None:
+    """A citizen wrote on a queued conversation the queue does not hold: queue and route it."""
+    held = QueueEntry.objects.filter(
+        conversation_id=evt.conversation_id,
+        state__in=[EntryState.WAITING, EntryState.OFFERED, EntryState.ASSIGNED],
+    ).exists()
+    if (
+        not held
+        and Conversation.objects.filter(pk=evt.conversation_id, status=Status.QUEUED).exists()
+    ):
+        _enqueue_and_route(evt.conversation_id, "the citizen wrote while queued")
 
 
 def on_presence_changed(evt: AgentPresenceChanged) -> None:
