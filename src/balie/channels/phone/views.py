@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
@@ -41,46 +43,48 @@ def _error(exc: BalieError) -> JsonResponse:
     return JsonResponse({"error": exc.code, "detail": str(exc)}, status=status)
 
 
-@csrf_exempt
-@require_POST
-def tasks(request: HttpRequest, key: str) -> JsonResponse:
+def pbx_endpoint(
+    handle: Callable[[Channel, dict[str, Any]], dict[str, Any]],
+) -> Callable[[HttpRequest, str], JsonResponse]:
+    """A POST endpoint for the PBX: token check, JSON body, domain errors as JSON."""
+
+    @csrf_exempt
+    @require_POST
+    @wraps(handle)
+    def view(request: HttpRequest, key: str) -> JsonResponse:
+        channel = _channel(request, key)
+        if channel is None:
+            return JsonResponse({"error": "unauthorised"}, status=401)
+        try:
+            return JsonResponse(handle(channel, _body(request)))
+        except BalieError as exc:
+            return _error(exc)
+
+    return view
+
+
+@pbx_endpoint
+def tasks(channel: Channel, data: dict[str, Any]) -> dict[str, Any]:
     """A new call: ``{"call_id","caller","language","topic"}`` → the instruction."""
-    channel = _channel(request, key)
-    if channel is None:
-        return JsonResponse({"error": "unauthorised"}, status=401)
-    try:
-        data = _body(request)
-        task = CallTask(
-            call_id=str(data.get("call_id", "")),
-            caller=str(data.get("caller", "")),
-            language=str(data.get("language", ""))[:8],
-            topic=str(data.get("topic", ""))[:50],
-        )
-        return JsonResponse(do_receive_call(channel, task))
-    except BalieError as exc:
-        return _error(exc)
-
-
-@csrf_exempt
-@require_POST
-def call_events(request: HttpRequest, key: str) -> JsonResponse:
-    """A call event: ``{"call_id","event":answered|rejected|abandoned|ended,"at"}``."""
-    channel = _channel(request, key)
-    if channel is None:
-        return JsonResponse({"error": "unauthorised"}, status=401)
-    try:
-        data = _body(request)
-        call = do_call_event(
-            channel, str(data.get("call_id", "")), str(data.get("event", "")), data.get("at")
-        )
-    except BalieError as exc:
-        return _error(exc)
-    return JsonResponse(
-        {
-            "call_id": call.call_id,
-            "answered": call.answered_at is not None,
-            "abandoned": call.abandoned,
-            "wait_s": call.wait_s,
-            "talk_s": call.talk_s,
-        }
+    task = CallTask(
+        call_id=str(data.get("call_id", "")),
+        caller=str(data.get("caller", "")),
+        language=str(data.get("language", ""))[:8],
+        topic=str(data.get("topic", ""))[:50],
     )
+    return do_receive_call(channel, task)
+
+
+@pbx_endpoint
+def call_events(channel: Channel, data: dict[str, Any]) -> dict[str, Any]:
+    """A call event: ``{"call_id","event":answered|rejected|abandoned|ended,"at"}``."""
+    call = do_call_event(
+        channel, str(data.get("call_id", "")), str(data.get("event", "")), data.get("at")
+    )
+    return {
+        "call_id": call.call_id,
+        "answered": call.answered_at is not None,
+        "abandoned": call.abandoned,
+        "wait_s": call.wait_s,
+        "talk_s": call.talk_s,
+    }
