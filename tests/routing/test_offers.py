@@ -147,3 +147,25 @@ def test_the_feed_shows_queue_lengths_longest_wait_and_agents(
     assert events.named("queue_snapshot")
     response = _client(agent).get("/routing/feed/")
     assert response.json()["queues"]["webchat"]["waiting"] == 2
+
+
+def test_a_supervisor_moves_a_contact_to_a_topic_others_can_take(
+    org, web, passport, make_agent, run_tasks
+):
+    """Moving a waiting contact to another topic routes it to an agent qualified for that topic."""
+    from tests import factories
+
+    general = factories.TopicFactory(organisation=org, code="algemeen")
+    boss = make_agent("baas", is_supervisor=True, channels={"email": 1})
+    generalist = make_agent("breed", skills={general: 3})
+    conversation = _ask(web, run_tasks)
+    assert conversation.status == "queued"
+    response = _client(boss).post(
+        f"/routing/conversations/{conversation.pk}/move/",
+        {"topic": "algemeen", "reason": "geen paspoortvraag"},
+        format="json",
+    )
+    assert response.status_code == 200
+    conversation.refresh_from_db()
+    assert (conversation.topic, conversation.assignee) == (general, generalist)
+    assert RoutingRecord.objects.get(kind="moved").reason == "algemeen: geen paspoortvraag"
