@@ -12,7 +12,8 @@ each in its own process:
 2. **decisions**: route the first 2,000 queue entries one at a time through the production
    path (``route_entries``: board from the process cache, queue order, score, then the claim
    with ``SELECT … FOR UPDATE SKIP LOCKED`` on the entry and the agent, recount under lock,
-   ``do_assign`` with its status history and events). Latency per decision, p50/p99;
+   ``do_assign`` with its status history and events). Latency per decision, p50/p99, for the
+   first 1,000 as is, and for the next 1,000 without core's in-process realtime push;
 3. **sweep**: 4 processes run ``sweep_organisation`` (batches of 50 contacts per transaction)
    over the remaining queue at once until the queue or the capacity is exhausted;
    assignments/s over the wall time.
@@ -160,15 +161,27 @@ def measure(agents: int, queued: int, decisions: int, processes: int) -> dict[st
         sel.rank_agents(need, board.candidates(need), t0, board.rare, board.mixing)
         ranks.append(time.perf_counter() - t0)
     ranks.sort()
-    latencies, assigned = [], 0
-    started = time.perf_counter()
-    for entry in entries:
-        t0 = time.perf_counter()
-        claim = route_entries(organisation, [entry])[entry.pk]
-        latencies.append(time.perf_counter() - t0)
-        assigned += claim.agent_id is not None
-    elapsed = time.perf_counter() - started
-    latencies.sort()
+
+    def decide(batch: list[Any]) -> tuple[list[float], int, float]:
+        latencies, assigned = [], 0
+        started = time.perf_counter()
+        for entry in batch:
+            t0 = time.perf_counter()
+            claim = route_entries(organisation, [entry])[entry.pk]
+            latencies.append(time.perf_counter() - t0)
+            assigned += claim.agent_id is not None
+        return sorted(latencies), assigned, time.perf_counter() - started
+
+    half = len(entries) // 2
+    latencies, assigned, elapsed = decide(entries[:half])
+    # The same path without the in-process realtime push that core runs after each commit
+    # (its non-durable handlers), to show what that push costs per decision.
+    from balie.core import dispatch
+
+    every = dispatch.handlers_for
+    dispatch.handlers_for = lambda name: tuple(h for h in every(name) if h.durable)  # type: ignore[assignment]
+    quiet, _, _ = decide(entries[half:])
+    dispatch.handlers_for = every
     connection.close()
     t0 = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
@@ -187,6 +200,8 @@ def measure(agents: int, queued: int, decisions: int, processes: int) -> dict[st
         "assigned": assigned,
         "p50_ms": pct(latencies, 0.5),
         "p99_ms": pct(latencies, 0.99),
+        "quiet_p50_ms": pct(quiet, 0.5),
+        "quiet_p99_ms": pct(quiet, 0.99),
         "assignments_per_s": round(assigned / elapsed),
         "processes": processes,
         "sweep_assigned": swept,
@@ -258,6 +273,8 @@ def main() -> int:
               f"  decision + claim (one transaction each): p50 {r['p50_ms']} ms, "
               f"p99 {r['p99_ms']} ms, {r['assignments_per_s']} assignments/s "
               f"({r['assigned']}/{r['decisions']})\n"
+              f"  the same without core's in-process realtime push: p50 {r['quiet_p50_ms']} ms, "
+              f"p99 {r['quiet_p99_ms']} ms\n"
               f"  sweep, {r['processes']} processes, batches of 50: "
               f"{r['sweep_assignments_per_s']} assignments/s "
               f"({r['sweep_assigned']} assigned)")  # fmt: skip
