@@ -1,0 +1,407 @@
+"""WhatsApp ingest: signed webhook POSTs at concurrency 32, acknowledged and processed.
+
+Run standalone: ``.venv/bin/python benchmarks/whatsapp_ingest.py [--messages N]``.
+
+For SQLite (a file in a temp dir) and PostgreSQL (a dedicated ``bench_wa`` database on
+``BENCH_PG_URL``, default ``postgres://postgres@127.0.0.1:5432``, created and dropped here):
+
+1. migrate, create a WhatsApp channel pointed at the Graph API simulator (for the automatic
+   queue notices routing sends);
+2. start Balie under uvicorn (2 workers) and ``balie worker`` processes, each its own process;
+3. a load generator in another process POSTs pre-signed one-message webhooks over loopback with
+   httpx (asyncio, concurrency 32) and measures acknowledgements;
+4. after the load stops, wait until every event is applied and every task has run (party,
+   conversation, message, routing, notice) and report how long that took;
+5. insert the same rows (the raw event row and its task row, one transaction each, same
+   concurrency) straight into the same database: the physical limit of durable commits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+PYTHON = sys.executable
+APP_SECRET = "bench-app-secret"  # noqa: S105 (a benchmark fixture, not a credential)
+CONCURRENCY = 32
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+PG_DB = "bench_wa"
+SETUP = """
+import django; django.setup()
+from balie.channels.models import Channel
+from balie.organisations.models import Organisation
+org = Organisation.objects.create(slug="bench", name="Gemeente Bench", languages=["nl"])
+Channel.objects.create(organisation=org, kind="whatsapp", key="bench", name="WhatsApp",
+    settings={"phone_number_id": "106540352242922", "graph_base_url": sys.argv[1]},
+    secrets={"app_secret": "bench-app-secret", "access_token": "sim-access-token"})
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- load generator (runs in its own process) -----------------------------------------------
+def bodies(count: int, citizens: int) -> list[tuple[bytes, str]]:
+    """Pre-signed webhook bodies: ``count`` messages from ``citizens`` people."""
+    from balie.channels.simulators.whatsapp_payloads import (
+        encode,
+        envelope,
+        message,
+        message_value,
+        signature,
+    )
+
+    out = []
+    for n in range(count):
+        wa_id = f"316{10000000 + n % citizens}"
+        raw = message(wa_id, "text", {"body": f"Vraag {n} over mijn paspoort"})
+        value = message_value(wa_id, f"Burger {n % citizens}", [raw])
+        body = encode(envelope("106540352242922", "31201234567", "messages", value))
+        out.append((body, signature(APP_SECRET, body)))
+    return out
+
+
+async def _load(url: str, work: list[tuple[bytes, str]]) -> dict[str, Any]:
+    import httpx
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    queue = iter(work)
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+        async def runner() -> None:
+            for body, sig in queue:
+                headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sig}
+                started = time.perf_counter()
+                response = await client.post(url, content=body, headers=headers)
+                latencies.append(time.perf_counter() - started)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(runner() for _ in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "acknowledged": statuses.get(200, 0),
+        "statuses": statuses,
+        "elapsed": elapsed,
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+        "ended_at": time.time(),
+    }
+
+
+def load_main(url: str, count: int, citizens: int) -> None:
+    """Entry of the load-generator process: warm up, then measure; prints JSON."""
+    work = bodies(count + 200, citizens)
+    asyncio.run(_load(url, work[count:]))  # warm-up: connections, imports, caches
+    print(json.dumps(asyncio.run(_load(url, work[:count]))), flush=True)
+
+
+# --- databases ----------------------------------------------------------------------------
+class Database:
+    """One database under test: environment for Balie and raw SQL for counting."""
+
+    def __init__(self, kind: str, tmp: Path) -> None:
+        self.kind = kind
+        self.tmp = tmp
+        self.env = {
+            **os.environ,
+            "BALIE_DATA_DIR": str(tmp),
+            "BALIE_IN_PROCESS_WORKER": "0",
+            "BALIE_LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT / "src"),
+            "DJANGO_SETTINGS_MODULE": "balie.conf.settings",
+        }
+        if kind == "postgresql":
+            self.env["DATABASE_URL"] = f"{PG_URL}/{PG_DB}"
+        else:
+            self.env.pop("DATABASE_URL", None)
+            self.env["BALIE_SQLITE_PATH"] = str(tmp / "bench.sqlite3")
+
+    def connect(self) -> Any:
+        if self.kind == "postgresql":
+            import psycopg
+
+            return psycopg.connect(f"{PG_URL}/{PG_DB}", autocommit=True)
+        conn = sqlite3.connect(self.tmp / "bench.sqlite3", timeout=30, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def scalar(self, sql: str) -> Any:
+        conn = self.connect()
+        try:
+            return conn.execute(sql).fetchone()[0]
+        finally:
+            conn.close()
+
+    def version(self) -> str:
+        if self.kind == "postgresql":
+            return "PostgreSQL " + str(self.scalar("SHOW server_version"))
+        return "SQLite " + sqlite3.sqlite_version + " (WAL)"
+
+
+@contextmanager
+def postgres_database() -> Any:
+    import psycopg
+
+    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {PG_DB}")
+    try:
+        yield
+    finally:
+        with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect(f"{PG_URL}/postgres", connect_timeout=3).close()
+    except Exception:
+        return False
+    return True
+
+
+# --- one run --------------------------------------------------------------------------------
+def backlog(db: Database) -> tuple[int, int]:
+    """(events not yet applied, tasks not yet finished)."""
+    events = db.scalar("SELECT COUNT(*) FROM whatsapp_webhookevent WHERE processed_at IS NULL")
+    tasks = db.scalar(
+        "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult"
+        " WHERE status IN ('READY','RUNNING')"
+        " AND (run_after IS NULL OR run_after <= CURRENT_TIMESTAMP OR run_after > '9000-01-01')"
+    )
+    return int(events), int(tasks)
+
+
+def raw_insert_rate(db: Database, count: int) -> float:
+    """Rows/s for the ack path's two rows, one transaction per message, 32 threads."""
+    template = db.connect()
+    cols = [
+        c[0]
+        for c in template.execute(
+            "SELECT * FROM django_tasks_database_dbtaskresult LIMIT 1"
+        ).description
+    ]
+    template.close()
+    cols = [c for c in cols if c != "id"]
+    body = bodies(1, 1)[0][0].decode()
+    mark = "%s" if db.kind == "postgresql" else "?"
+    per_thread = count // CONCURRENCY
+    # Only the driver's placeholder style and the table's own column names are formatted in.
+    event_sql = f"INSERT INTO whatsapp_webhookevent (channel_id, body, received_at, error) VALUES (1, {mark}, {mark}, '')"  # noqa: S608, E501
+    columns = ", ".join(cols)
+    task_sql = f"INSERT INTO django_tasks_database_dbtaskresult (id, {columns}) SELECT {mark}, {columns} FROM django_tasks_database_dbtaskresult LIMIT 1"  # noqa: S608, E501
+    barrier = threading.Barrier(CONCURRENCY + 1)
+
+    def worker() -> None:
+        conn = db.connect()
+        barrier.wait()
+        for _ in range(per_thread):
+            now = datetime.now(UTC).isoformat()
+            conn.execute("BEGIN")
+            conn.execute(event_sql, (body, now))
+            task_id = uuid.uuid4() if db.kind == "postgresql" else uuid.uuid4().hex
+            conn.execute(task_sql, (task_id,))
+            conn.execute("COMMIT")
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return per_thread * CONCURRENCY / (time.perf_counter() - started)
+
+
+def run(
+    kind: str, count: int, citizens: int, workers: int, *, defer_workers: bool
+) -> dict[str, Any]:
+    """Set up ``kind``, drive the load, wait for processing; return the figures."""
+    from balie.channels.simulators.whatsapp import WhatsAppSimulator
+
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench-wa-{kind}-"))
+    db = Database(kind, tmp)
+    sim = WhatsAppSimulator(access_token="sim-access-token").start()  # noqa: S106
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        subprocess.run(
+            [PYTHON, "-m", "balie", "manage", "migrate", "-v", "0"], env=db.env, check=True
+        )
+        subprocess.run([PYTHON, "-c", "import sys\n" + SETUP, sim.base_url], env=db.env, check=True)
+        port = free_port()
+        procs.append(
+            subprocess.Popen(
+                [
+                    PYTHON,
+                    "-m",
+                    "uvicorn",
+                    "balie.conf.wsgi:application",
+                    "--interface",
+                    "wsgi",
+                    "--workers",
+                    "2",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                ],
+                env=db.env,
+            )
+        )
+        worker_cmd = [PYTHON, "-m", "balie", "worker"]
+        if not defer_workers:
+            procs.extend(subprocess.Popen(worker_cmd, env=db.env) for _ in range(workers))
+        _wait_for_port(port)
+        url = f"http://127.0.0.1:{port}/webhooks/whatsapp/bench/"
+        out = subprocess.run(
+            [
+                PYTHON,
+                __file__,
+                "--load",
+                url,
+                "--messages",
+                str(count),
+                "--citizens",
+                str(citizens),
+            ],
+            env=db.env,
+            check=True,
+            capture_output=True,
+        )
+        load = json.loads(out.stdout.decode().strip().splitlines()[-1])
+        if defer_workers:
+            procs.extend(subprocess.Popen(worker_cmd, env=db.env) for _ in range(workers))
+        processed_after = _wait_processed(db, load["ended_at"], timeout=120)
+        inbound = db.scalar("SELECT COUNT(*) FROM conversations_message WHERE direction='inbound'")
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(10)
+        procs.clear()
+        raw = raw_insert_rate(db, min(count, 3200))
+        return {
+            "db": db.version(),
+            "messages": count,
+            "acked_per_s": load["acknowledged"] / load["elapsed"],
+            "acknowledged": load["acknowledged"],
+            "statuses": load["statuses"],
+            "p50_ms": load["p50_ms"],
+            "p99_ms": load["p99_ms"],
+            "processed_after_s": processed_after,
+            "inbound_messages": inbound,
+            "raw_insert_per_s": raw,
+        }
+    finally:
+        for proc in procs:
+            proc.kill()
+        sim.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the server did not start")
+
+
+def _wait_processed(db: Database, ended_at: float, timeout: float) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if backlog(db) == (0, 0):
+            return time.time() - ended_at
+        time.sleep(0.05)
+    return float("inf")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=4000)
+    parser.add_argument("--citizens", type=int, default=0, help="default: messages / 2")
+    parser.add_argument("--load", help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--defer-workers",
+        action="store_true",
+        help="start the task workers only when the load stops (isolates the acknowledgement path)",
+    )
+    args = parser.parse_args()
+    citizens = args.citizens or max(1, args.messages // 2)
+    if args.load:
+        load_main(args.load, args.messages, citizens)
+        return 0
+    import django
+    import httpx
+
+    print(
+        f"# whatsapp_ingest — {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"Django {django.__version__}, httpx {httpx.__version__}, {platform.platform()}\n"
+        f"# {args.messages} one-message webhooks from {citizens} citizens, concurrency "
+        f"{CONCURRENCY}, uvicorn (WSGI interface) 2 workers + balie worker processes "
+        f"({'started after the load' if args.defer_workers else 'running during the load'}), "
+        "load generator and database all on this machine",
+        flush=True,
+    )
+    kinds = [args.only] if args.only else ["sqlite", "postgresql"]
+    for kind in kinds:
+        if kind == "postgresql" and not postgres_available():
+            print("postgresql: not reachable at", PG_URL, "— skipped")
+            continue
+        workers = 2 if kind == "postgresql" else 1
+        if kind == "postgresql":
+            with postgres_database():
+                result = run(
+                    kind, args.messages, citizens, workers, defer_workers=args.defer_workers
+                )
+        else:
+            result = run(kind, args.messages, citizens, workers, defer_workers=args.defer_workers)
+        print(
+            f"{result['db']}: {result['acked_per_s']:.0f} msgs/s acknowledged "
+            f"({result['acknowledged']}/{result['messages']}, statuses {result['statuses']}), "
+            f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; all processed "
+            f"{result['processed_after_s']:.1f} s after the load stopped "
+            f"({result['inbound_messages']} messages stored); raw insert of the same rows "
+            f"{result['raw_insert_per_s']:.0f} msgs/s",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
