@@ -22,6 +22,7 @@ class MessageReceived(Event):
     message_id: int
     conversation_id: int
     channel_kind: str
+    organisation_id: int | None = None  # lets realtime pushes skip a lookup
 
 
 @event("conversation_status_changed")
@@ -32,6 +33,7 @@ class ConversationStatusChanged(Event):
     to_status: str
     actor_agent_id: int | None
     reason: str
+    organisation_id: int | None = None  # lets realtime pushes skip a lookup
 
 
 @event("conversation_assigned")
@@ -42,6 +44,7 @@ class ConversationAssigned(Event):
     previous_agent_id: int | None
     actor_agent_id: int | None
     reason: str
+    organisation_id: int | None = None  # lets realtime pushes skip a lookup
 
 
 @event("reply_queued")
@@ -50,6 +53,7 @@ class ReplyQueued(Event):
     message_id: int
     conversation_id: int
     channel_id: int
+    organisation_id: int | None = None  # lets realtime pushes skip a lookup
 
 
 @event("note_added")
@@ -57,6 +61,7 @@ class ReplyQueued(Event):
 class NoteAdded(Event):
     message_id: int
     conversation_id: int
+    organisation_id: int | None = None  # lets realtime pushes skip a lookup
 
 
 @event("delivery_status_changed")
@@ -66,6 +71,7 @@ class DeliveryStatusChanged(Event):
     conversation_id: int
     status: str
     error_code: str
+    organisation_id: int | None = None  # lets realtime pushes skip a lookup
 
 
 @event("klantcontact_recorded")

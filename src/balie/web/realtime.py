@@ -30,7 +30,7 @@ def agent_group(agent_id: int) -> str:
 
 def _organisation_of(evt: Event) -> int | None:
     payload = evt.to_payload()
-    if "organisation_id" in payload:
+    if payload.get("organisation_id"):
         return int(payload["organisation_id"])
     if "conversation_id" in payload:
         from balie.conversations.models import Conversation

@@ -114,7 +114,10 @@ def _receive(channel: Channel, sender: SenderIdentity, inbound: InboundMessage) 
         _reopen_if_waiting(conversation)
     publish(
         MessageReceived(
-            message_id=message.pk, conversation_id=conversation.pk, channel_kind=channel.kind
+            message_id=message.pk,
+            conversation_id=conversation.pk,
+            channel_kind=channel.kind,
+            organisation_id=conversation.organisation_id,
         )
     )
     return ReceiveResult(message, created=True, conversation_created=created)

@@ -84,6 +84,7 @@ def do_send_reply(
             message_id=message.pk,
             conversation_id=conversation.pk,
             channel_id=conversation.channel_id,
+            organisation_id=conversation.organisation_id,
         )
     )
     return message
@@ -102,5 +103,11 @@ def check_add_note(conversation_id: int, agent: Agent, body: str) -> Message:
             author=agent,
             delivery_status=DeliveryStatus.RECEIVED,
         )
-        publish(NoteAdded(message_id=message.pk, conversation_id=conversation.pk))
+        publish(
+            NoteAdded(
+                message_id=message.pk,
+                conversation_id=conversation.pk,
+                organisation_id=conversation.organisation_id,
+            )
+        )
         return message

@@ -57,6 +57,7 @@ def do_change_status(
             to_status=target.value,
             actor_agent_id=actor.pk if actor else None,
             reason=reason[:500],
+            organisation_id=conversation.organisation_id,
         )
     )
     if target == Status.RESOLVED:
@@ -90,6 +91,7 @@ def _set_assignee(
             previous_agent_id=previous,
             actor_agent_id=actor.pk if actor else None,
             reason=reason[:500],
+            organisation_id=conversation.organisation_id,
         )
     )
 
