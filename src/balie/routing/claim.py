@@ -79,6 +79,15 @@ def claim(board: Board, requests: list[Request]) -> dict[int, Claim]:
                 board, request, entries, conversations, locks, states, records
             )
         RoutingRecord.objects.bulk_create(records)
+        # One write per table for the whole batch.
+        moved = [e for e in entries.values() if e.state != EntryState.WAITING]
+        if moved:
+            QueueEntry.objects.bulk_update(moved, ["state", "agent", "attempts"])
+        given = [lock for lock in locks.values() if lock.last_assigned_at == board.now]
+        if given:
+            AgentRoutingState.objects.bulk_update(
+                given, ["handled_today", "day", "last_assigned_at"]
+            )
         for agent_id, state in states.items():
             board.states[agent_id] = state
     return results
@@ -99,7 +108,6 @@ def _place(
     conversation = conversations[entry.conversation_id]
     if conversation.status not in WAITING_STATUSES:
         entry.state = EntryState.DONE
-        entry.save(update_fields=["state"])
         return Claim(None, reason="not waiting")
     for candidate in request.ranked[:CLAIM_TRIES]:
         agent_id = int(candidate)
@@ -132,14 +140,12 @@ def _give(
     now = board.now
     local_day = now.astimezone(ZoneInfo(board.organisation.time_zone)).date()
     lock.handled_today = lock.handled_today + 1 if lock.day == local_day else 1
-    lock.day, lock.last_assigned_at = local_day, now
-    lock.save(update_fields=["handled_today", "day", "last_assigned_at"])
+    lock.day, lock.last_assigned_at = local_day, now  # written in bulk by claim()
     entry.agent_id = lock.agent_id
     entry.attempts += 1
     kinds = board.settings.auto_accept_kinds
     auto = entry.channel_kind in kinds if kinds else entry.channel_kind != "phone"
     entry.state = EntryState.ASSIGNED if auto else EntryState.OFFERED
-    entry.save(update_fields=["state", "agent", "attempts"])
     kind = "assigned" if auto else "offered"
     records.append(
         RoutingRecord(conversation=conversation, kind=kind, agent_id=lock.agent_id, at=clock.now())

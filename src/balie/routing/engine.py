@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import structlog
+from django.db import transaction
+from django.db.models import Q
 
 from balie.conversations.actions import do_change_status
 from balie.conversations.models import Conversation
@@ -151,7 +153,37 @@ def route_entry(entry: QueueEntry) -> Claim:
 
 
 def sweep_organisation(organisation_id: int, limit: int = 500) -> int:
-    """Retry the waiting contacts of one organisation; returns how many found an agent."""
+    """Retry the waiting contacts of one organisation; returns how many found an agent.
+
+    Each batch is taken with ``SKIP LOCKED`` first, so sweepers in several processes work on
+    different contacts instead of racing for the same ones.
+    """
     organisation = Organisation.objects.get(pk=organisation_id)
-    claims = route_entries(organisation, _waiting(organisation_id, limit), fresh=True)
-    return sum(1 for c in claims.values() if c.agent_id is not None)
+    board_for(organisation, clock.now(), fresh=True)
+    placed, tried = 0, 0
+    last_key: tuple[int, datetime, int] | None = None
+    while tried < limit:
+        with transaction.atomic():
+            rows = QueueEntry.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+                organisation_id=organisation_id, state=EntryState.WAITING
+            )
+            if last_key is not None:  # keyset paging in queue order
+                priority, enqueued_at, pk = last_key
+                rows = rows.filter(
+                    Q(priority__lt=priority)
+                    | Q(priority=priority, enqueued_at__gt=enqueued_at)
+                    | Q(priority=priority, enqueued_at=enqueued_at, pk__gt=pk)
+                )
+            entries = list(
+                rows.select_related("conversation__topic__required_training").order_by(
+                    "-priority", "enqueued_at", "pk"
+                )[: min(BATCH, limit - tried)]
+            )
+            if not entries:
+                break
+            claims = route_entries(organisation, entries)
+        tried += len(entries)
+        last = entries[-1]
+        last_key = (last.priority, last.enqueued_at, last.pk)
+        placed += sum(1 for c in claims.values() if c.agent_id is not None)
+    return placed
