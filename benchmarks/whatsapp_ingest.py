@@ -303,13 +303,9 @@ def run(
         load = json.loads(out.stdout.decode().strip().splitlines()[-1])
         if defer_workers:
             procs.extend(subprocess.Popen(worker_cmd, env=db.env) for _ in range(workers))
-        processed_after = _wait_processed(db, load["ended_at"], timeout=120)
+        processed_after = _wait_processed(db, load["ended_at"], timeout=300)
         inbound = db.scalar("SELECT COUNT(*) FROM conversations_message WHERE direction='inbound'")
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(10)
-        procs.clear()
+        _stop(procs)
         raw = raw_insert_rate(db, min(count, 3200))
         return {
             "db": db.version(),
@@ -328,6 +324,19 @@ def run(
             proc.kill()
         sim.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Terminate the server and workers (a worker finishes its batch first), then kill."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    procs.clear()
 
 
 def _wait_for_port(port: int, timeout: float = 30) -> None:
