@@ -6,6 +6,7 @@ very code at the simulator on loopback; nothing else differs from talking to Met
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import httpx
@@ -17,6 +18,18 @@ DEFAULT_GRAPH_BASE_URL = "https://graph.facebook.com/v21.0"
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 #: Meta error codes that mean "slow down", not "no": retry them with backoff
 RETRYABLE_CODES = {"4", "80007", "130429", "131016", "131056", "133004"}
+
+
+_local = threading.local()
+
+
+def _http() -> httpx.Client:
+    """One pooled HTTP client per thread: a new client per call costs a TLS context and a
+    connection each time (tens of milliseconds), which would dominate the outbox's work."""
+    client = getattr(_local, "client", None)
+    if client is None:
+        client = _local.client = httpx.Client(timeout=TIMEOUT)
+    return client
 
 
 class GraphClient:
@@ -61,7 +74,7 @@ class GraphClient:
     def download(self, url: str, limit: int) -> bytes:
         """Fetch a media URL with the bearer token, refusing more than ``limit`` bytes."""
         try:
-            with httpx.stream("GET", url, headers=self._headers, timeout=TIMEOUT) as response:
+            with _http().stream("GET", url, headers=self._headers) as response:
                 if response.status_code >= 400:
                     raise SendError(
                         str(response.status_code),
@@ -81,9 +94,7 @@ class GraphClient:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:
-            response = httpx.request(
-                method, self._url(path), headers=self._headers, timeout=TIMEOUT, **kwargs
-            )
+            response = _http().request(method, self._url(path), headers=self._headers, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             # Nothing reached Meta: safe to try again.
             raise SendError("unreachable", type(exc).__name__, retryable=True) from exc
