@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
+from balie.web import realtime
 from balie.web.consumers import AgentConsumer
 from tests import factories
 from tests.helpers import receive
@@ -67,3 +70,20 @@ def test_anonymous_connections_are_refused():
     connected, code = async_to_sync(scenario)()
     assert not connected
     assert code == 4403
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs the Redis channel layer")
+def test_a_process_without_sockets_pushes_through_redis(agent, channel, monkeypatch):
+    """With Redis, a worker-like process (no sockets of its own) still reaches the agent."""
+
+    async def scenario() -> dict:
+        communicator = await _connect(agent.user)
+        await communicator.connect()
+        await communicator.receive_json_from()
+        monkeypatch.setattr(realtime, "_consumer_loop", None)  # as in a separate worker process
+        await sync_to_async(receive)(channel)
+        message = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return message
+
+    assert async_to_sync(scenario)()["name"] in {"conversation_created", "message_received"}

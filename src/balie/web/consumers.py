@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from balie.web.realtime import agent_group, org_group
+from balie.web.realtime import agent_group, bind_consumer_loop, org_group
 
 
 @database_sync_to_async
@@ -31,6 +32,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.close(code=4403)
             return
         agent_id, organisation_id = agent
+        bind_consumer_loop(asyncio.get_running_loop())
         self.groups_joined = [org_group(organisation_id), agent_group(agent_id)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)

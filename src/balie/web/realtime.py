@@ -3,19 +3,30 @@
 Pushes carry event names and ids only — never message bodies or personal data; the browser
 fetches what it needs through the authorised API. Groups: ``org.<id>`` for everyone of an
 organisation, ``agent.<id>`` for one agent.
+
+A push never blocks the action that committed: it is handed to an event loop with
+``run_coroutine_threadsafe`` — the loop the WebSocket consumers of this process live on, or,
+for a cross-process layer (Redis) in a process without consumers (a worker), a small pump
+thread of its own. With the in-memory layer and no consumer in this process, nobody could
+hear the push, so none is made.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
 import structlog
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from balie.core.events import Event
 
 log = structlog.get_logger(__name__)
+
+_consumer_loop: asyncio.AbstractEventLoop | None = None
+_pump_loop: asyncio.AbstractEventLoop | None = None
+_pump_lock = threading.Lock()
 
 
 def org_group(organisation_id: int) -> str:
@@ -28,8 +39,23 @@ def agent_group(agent_id: int) -> str:
     return f"agent.{agent_id}"
 
 
-def _organisation_of(evt: Event) -> int | None:
-    payload = evt.to_payload()
+def bind_consumer_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Called by a consumer on connect: this process's sockets live on ``loop``."""
+    global _consumer_loop  # noqa: PLW0603 -- one loop per process, set by the first socket
+    _consumer_loop = loop
+
+
+def _pump() -> asyncio.AbstractEventLoop:
+    global _pump_loop  # noqa: PLW0603 -- started once per process, on first need
+    with _pump_lock:
+        if _pump_loop is None:
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="balie-realtime", daemon=True).start()
+            _pump_loop = loop
+        return _pump_loop
+
+
+def _organisation_of(payload: dict[str, Any]) -> int | None:
     if payload.get("organisation_id"):
         return int(payload["organisation_id"])
     if "conversation_id" in payload:
@@ -43,16 +69,28 @@ def _organisation_of(evt: Event) -> int | None:
     return None
 
 
+async def _send(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
+    for group in groups:
+        await layer.group_send(group, message)
+
+
 def push(evt: Event) -> None:
-    """Send ``evt`` to its organisation's group (and to the assigned agent's group)."""
+    """Hand ``evt`` to its organisation's group (and the agent's, if it names one)."""
     layer = get_channel_layer()
     if layer is None:
         return
-    message: dict[str, Any] = {"type": "balie.event", "name": evt.name, "data": evt.to_payload()}
-    organisation_id = _organisation_of(evt)
+    loop = _consumer_loop if _consumer_loop is not None and _consumer_loop.is_running() else None
+    if loop is None:
+        if isinstance(layer, InMemoryChannelLayer):
+            return  # no socket in this process, and the in-memory layer reaches no other
+        loop = _pump()
+    payload = evt.to_payload()
+    groups = []
+    organisation_id = _organisation_of(payload)
     if organisation_id is not None:
-        async_to_sync(layer.group_send)(org_group(organisation_id), message)
-    agent_id = evt.to_payload().get("agent_id")
-    if agent_id:
-        async_to_sync(layer.group_send)(agent_group(int(agent_id)), message)
+        groups.append(org_group(organisation_id))
+    if payload.get("agent_id"):
+        groups.append(agent_group(int(payload["agent_id"])))
+    message = {"type": "balie.event", "name": evt.name, "data": payload}
+    asyncio.run_coroutine_threadsafe(_send(layer, groups, message), loop)
     log.debug("realtime_pushed", event_name=evt.name)
