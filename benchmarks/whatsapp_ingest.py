@@ -361,7 +361,7 @@ def _wait_processed(db: Database, ended_at: float, timeout: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=4000)
+    parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--citizens", type=int, default=0, help="default: messages / 2")
     parser.add_argument("--load", help=argparse.SUPPRESS)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
