@@ -121,6 +121,12 @@ def test_the_demo_serves_and_citizens_messages_arrive(tmp_path):
                 break
             time.sleep(0.5)
         assert body["count"] > 0
+        while time.monotonic() < deadline:
+            whatsapp = client.get("/api/v1/conversations/?channel_kind=whatsapp").json()
+            if whatsapp.get("count", 0) > 0:
+                break
+            time.sleep(0.5)
+        assert whatsapp["count"] > 0
         assert client.get("/admin/conversations/conversation/").status_code == 200
     finally:
         process.send_signal(signal.SIGINT)

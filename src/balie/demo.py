@@ -43,6 +43,7 @@ def run_demo(*, port: int = 8000, rate_per_minute: float = 6.0, config: str | No
 
     from balie.channels.models import Channel
     from balie.channels.simulators.citizens import WebFormCitizens
+    from balie.channels.simulators.whatsapp import WhatsAppSimulator
     from balie.organisations.actions import do_set_presence
     from balie.organisations.apply import apply_file
     from balie.organisations.models import Agent
@@ -57,6 +58,7 @@ def run_demo(*, port: int = 8000, rate_per_minute: float = 6.0, config: str | No
         agent.user.is_staff = True
         agent.user.save()
         do_set_presence(agent.pk, "available")
+    whatsapp_every = max(2.0, 120.0 / max(rate_per_minute, 0.1))
     form = Channel.objects.get(kind="api")
     citizens = WebFormCitizens(
         f"http://127.0.0.1:{port}",
@@ -69,6 +71,13 @@ def run_demo(*, port: int = 8000, rate_per_minute: float = 6.0, config: str | No
     Channel.objects.filter(pk=form.pk).update(
         settings={**form.settings, "callback_url": citizens.callback_url}
     )
+    whatsapp_channel = Channel.objects.get(kind="whatsapp")
+    whatsapp = WhatsAppSimulator(
+        webhook_url=f"http://127.0.0.1:{port}/webhooks/whatsapp/{whatsapp_channel.key}/",
+        auto_status=True,  # Balie's sends come back as sent → delivered → read
+    ).start()
+    # Demo wiring: the WhatsApp channel talks to the local Graph API simulator, not to Meta.
+    whatsapp.configure(whatsapp_channel)
     supervisor = Agent.objects.filter(is_supervisor=True).select_related("user").first()
     print(
         f"\nBalie demo on http://127.0.0.1:{port}/\n"
@@ -76,13 +85,17 @@ def run_demo(*, port: int = 8000, rate_per_minute: float = 6.0, config: str | No
         f"  agent:      {supervisor.user.username if supervisor else '-'} / {DEMO_PASSWORD}\n"
         f"  API:        http://127.0.0.1:{port}/api/v1/  (token: balie manage create_token USER)\n"
         f"  OpenAPI:    http://127.0.0.1:{port}/api/v1/schema/\n"
-        f"  citizens write about {rate_per_minute:g} messages a minute. Ctrl-C stops.\n",
+        f"  WhatsApp:   Graph API simulator on {whatsapp.root_url}\n"
+        f"  citizens write about {rate_per_minute:g} web-form messages a minute and a WhatsApp\n"
+        f"  message every {whatsapp_every:g} s. Ctrl-C stops.\n",
         flush=True,
     )
     import threading
 
     threading.Timer(1.0, citizens.start_writing).start()
+    threading.Timer(1.0, whatsapp.autoplay, kwargs={"every_seconds": whatsapp_every}).start()
     try:
         return serve(host="127.0.0.1", port=port)
     finally:
         citizens.stop()
+        whatsapp.stop()
