@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from balie.channels.models import Channel
@@ -81,9 +83,41 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
 
 
 class MessageCreateSerializer(serializers.Serializer[None]):
-    kind = serializers.ChoiceField(choices=["reply", "note"], default="reply")
-    body = serializers.CharField(max_length=4096, trim_whitespace=True)
+    """A reply or note (``body``), or an approved WhatsApp template (``template`` + parameters)."""
+
+    kind = serializers.ChoiceField(choices=["reply", "note", "template"], default="reply")
+    body = serializers.CharField(max_length=4096, trim_whitespace=True, required=False)
     reply_to = serializers.IntegerField(required=False, allow_null=True, default=None)
+    template = serializers.IntegerField(required=False, allow_null=True, default=None)
+    parameters = serializers.ListField(
+        child=serializers.CharField(max_length=1024), required=False, default=list
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["kind"] == "template":
+            if attrs.get("template") is None:
+                raise serializers.ValidationError({"template": "a template id is required"})
+        elif not attrs.get("body"):
+            raise serializers.ValidationError({"body": "This field is required."})
+        return attrs
+
+
+class TemplateOptionSerializer(serializers.Serializer[None]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    language = serializers.CharField()
+    category = serializers.CharField()
+    body = serializers.CharField()
+    parameter_count = serializers.IntegerField()
+
+
+class ReplyOptionsSerializer(serializers.Serializer[None]):
+    """Whether a free-form reply may be sent now, why not, and what may be sent instead."""
+
+    free_form = serializers.BooleanField()
+    reason = serializers.CharField(allow_blank=True)
+    window_closes_at = serializers.DateTimeField(allow_null=True)
+    templates = TemplateOptionSerializer(many=True)
 
 
 class AgentSerializer(serializers.ModelSerializer[Agent]):

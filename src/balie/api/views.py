@@ -13,12 +13,14 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from balie.api import replies
 from balie.api import serializers as s
 from balie.api.permissions import acting_agent, organisation_ids, require_supervisor_or_self
 from balie.audit import trail
 from balie.channels.models import Channel
 from balie.conversations.actions import check_add_note, check_change_status, check_send_reply
 from balie.conversations.models import Conversation, Message
+from balie.core import clock
 from balie.organisations.actions import do_set_presence
 from balie.organisations.models import Agent
 from balie.parties.models import Party
@@ -105,11 +107,24 @@ class ConversationViewSet(viewsets.ReadOnlyModelViewSet[Conversation]):
         data = body.validated_data
         if data["kind"] == "note":
             message = check_add_note(conversation.pk, agent, data["body"])
+        elif data["kind"] == "template":
+            from balie.channels.whatsapp.templates import check_send_template
+
+            message = check_send_template(
+                conversation.pk, agent, data["template"], data["parameters"]
+            )
         else:
             message = check_send_reply(
                 conversation.pk, agent, data["body"], reply_to_id=data["reply_to"]
             )
         return Response(s.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.ReplyOptionsSerializer)
+    @action(detail=True, methods=["get"], url_path="reply-options")
+    def reply_options(self, request: Request, pk: str | None = None) -> Response:
+        """Free-form reply allowed now? If not (WhatsApp's 24-hour window): why, and templates."""
+        options = replies.reply_options(self.get_object(), clock.now())
+        return Response(s.ReplyOptionsSerializer(options).data)
 
 
 class PartyViewSet(viewsets.ReadOnlyModelViewSet[Party]):

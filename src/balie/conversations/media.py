@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from balie.api.permissions import IsAgentOrStaff
+from balie.audit import trail
 from balie.conversations.models import Attachment
 
 
@@ -38,6 +39,7 @@ class AttachmentDownload(APIView):
 
     def get(self, request: Request, attachment_id: int) -> FileResponse:
         attachment = access_attachment(request, attachment_id)
+        trail.record(request=request, action="download_attachment", obj=attachment)
         response = FileResponse(
             attachment.file.open("rb"),
             as_attachment=True,
