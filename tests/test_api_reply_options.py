@@ -57,7 +57,7 @@ def test_after_24_hours_the_agent_sees_why_and_can_send_a_template(
             format="json",
         )
     assert sent.status_code == 201, sent.content
-    assert sent.json()["body"].startswith("Beste Jan, het antwoord")
+    assert sent.json()["body"].startswith("Beste Jan, uw antwoord staat klaar")
     assert sent.json()["delivery_status"] == "pending"
 
 
