@@ -165,3 +165,31 @@ def test_the_cli_exit_codes(db, tmp_path, capsys):
     bad.write_text(MINIMAL.replace("nl = 5", "nl = 0"))
     assert main(["apply", str(bad)]) == 2
     assert "bad.toml:13: agents[0].languages.nl" in capsys.readouterr().err
+
+
+def test_whatsapp_templates_are_submitted_once_and_resubmitted_when_changed(db):
+    """Templates start pending; re-applying changes nothing; a new body is submitted again."""
+    from balie.channels.whatsapp.models import MessageTemplate
+
+    apply_file(str(EXAMPLES / "gemeente.toml"))
+    templates = MessageTemplate.objects.filter(channel__key="zuiderhaven-whatsapp")
+    assert sorted(templates.values_list("name", "status")) == [
+        ("answer_ready", "PENDING"), ("antwoord_klaar", "PENDING"), ("terugbelverzoek", "PENDING"),
+    ]  # fmt: skip
+    assert templates.get(name="terugbelverzoek").parameter_count == 2
+    templates.update(status="APPROVED")
+    assert apply_file(str(EXAMPLES / "gemeente.toml")) == "nothing to change"
+    source = (EXAMPLES / "gemeente.toml").read_text().replace("staat klaar", "is klaar")
+    assert "templates submitted 1" in apply_config(source)
+    assert templates.get(name="antwoord_klaar").status == "PENDING"
+    assert templates.get(name="answer_ready").status == "APPROVED"
+
+
+def test_templates_on_a_channel_other_than_whatsapp_are_refused(db):
+    """Only WhatsApp channels take message templates."""
+    config = MINIMAL + (
+        '\n[[channels]]\nkey = "mail"\nkind = "email"\nname = "Mail"\n'
+        '[[channels.templates]]\nname = "x"\nlanguage = "nl"\nbody = "Hallo"\n'
+    )
+    with pytest.raises(ApplyError, match="only WhatsApp channels have message templates"):
+        apply_config(config)

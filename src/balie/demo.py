@@ -94,6 +94,9 @@ def run_demo(*, port: int = 8000, rate_per_minute: float = 6.0, config: str | No
 
     threading.Timer(1.0, citizens.start_writing).start()
     threading.Timer(1.0, whatsapp.autoplay, kwargs={"every_seconds": whatsapp_every}).start()
+    # Meta reviews the submitted templates; the simulator approves them through the webhook.
+    for name, language in whatsapp_channel.whatsapp_templates.values_list("name", "language"):
+        threading.Timer(1.0, whatsapp.template_status, args=(name, language, "APPROVED")).start()
     try:
         return serve(host="127.0.0.1", port=port)
     finally:

@@ -44,6 +44,7 @@ class ChannelConfig:
     settings: dict[str, Any]
     secrets: dict[str, dict[str, str]]
     active: bool
+    templates: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -359,7 +360,7 @@ def _shifts(v: Validator, raw: Any, path: Path) -> list[dict[str, Any]]:
 
 
 def _channel(v: Validator, raw: Any, path: Path, teams: set[str]) -> ChannelConfig:
-    allowed = {"key", "kind", "name", "team", "settings", "secrets", "active"}
+    allowed = {"key", "kind", "name", "team", "settings", "secrets", "active", "templates"}
     t = v.table(raw, path, allowed, {"key", "kind", "name"})
     kind = v.string(t, "kind", path)
     if kind not in CHANNEL_KINDS:
@@ -385,7 +386,11 @@ def _channel(v: Validator, raw: Any, path: Path, teams: set[str]) -> ChannelConf
             v.problem(spath, "env must name an environment variable (A-Z, 0-9, _)")
             continue
         secrets[name] = {k: str(val) for k, val in ref.items()}
+    templates = _templates(v, t.get("templates", []), (*path, "templates"))
+    if templates and kind != "whatsapp":
+        v.problem((*path, "templates"), "only WhatsApp channels have message templates")
     return ChannelConfig(
+        templates=templates,
         key=v.string(t, "key", path, pattern=_SLUG),
         kind=kind,
         name=v.string(t, "name", path),
@@ -394,3 +399,35 @@ def _channel(v: Validator, raw: Any, path: Path, teams: set[str]) -> ChannelConf
         secrets=secrets,
         active=v.boolean(t, "active", path, True),
     )
+
+
+_TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
+TEMPLATE_CATEGORIES = ("UTILITY", "MARKETING", "AUTHENTICATION")
+
+
+def _templates(v: Validator, raw: Any, path: Path) -> list[dict[str, str]]:
+    """WhatsApp message templates as submitted to Meta (their review status comes from Meta)."""
+    if not isinstance(raw, list):
+        v.problem(
+            path, 'must be a list like [{ name = "antwoord_klaar", language = "nl", body = "…" }]'
+        )
+        return []
+    templates = []
+    for i, item in enumerate(raw):
+        t = v.table(
+            item, (*path, i), {"name", "language", "category", "body"}, {"name", "language", "body"}
+        )
+        category = v.string(t, "category", (*path, i), default="UTILITY")
+        if category not in TEMPLATE_CATEGORIES:
+            v.problem((*path, i, "category"), f"must be one of {', '.join(TEMPLATE_CATEGORIES)}")
+        templates.append(
+            {
+                "name": v.string(t, "name", (*path, i), pattern=_TEMPLATE_NAME),
+                "language": v.string(
+                    t, "language", (*path, i), pattern=re.compile(r"^[a-z]{2}(_[A-Z]{2})?$")
+                ),
+                "category": category,
+                "body": v.string(t, "body", (*path, i), limit=1024),
+            }
+        )
+    return templates

@@ -265,7 +265,7 @@ def _write_channel(
             "<config>",
             [Problem(f"channels.{c.key}", 0, "this key belongs to another organisation")],
         )
-    _upsert(
+    channel = _upsert(
         Channel,
         counts,
         "channels",
@@ -280,3 +280,19 @@ def _write_channel(
             "is_active": c.active,
         },
     )
+    for template in c.templates:
+        _write_template(channel, template, counts)
+
+
+def _write_template(channel: Channel, t: dict[str, str], counts: Counter[str]) -> None:
+    """A new or changed template is (re)submitted: pending until Meta's review says otherwise."""
+    from balie.channels.whatsapp.models import MessageTemplate
+    from balie.channels.whatsapp.templates import register_template
+
+    current = MessageTemplate.objects.filter(
+        channel=channel, name=t["name"], language=t["language"]
+    ).first()
+    if current is not None and (current.body, current.category) == (t["body"], t["category"]):
+        return
+    register_template(channel, t["name"], t["language"], body=t["body"], category=t["category"])
+    counts["templates submitted"] += 1
