@@ -124,8 +124,32 @@ def test_priority_always_comes_before_waiting_time(p1: int, p2: int, w1: float, 
     k1, k2 = sel.queue_key(p1, w1, 20, 1), sel.queue_key(p2, w2, 20, 50)
     if p1 > p2:
         assert k1 < k2
-    if p1 == p2 and w1 > w2:
-        assert k1 < k2  # the scarcer contact that waited longer is never behind
+
+
+@given(st.floats(0, 20), st.floats(0, 20))
+def test_within_target_the_longer_wait_goes_first(w1: float, w2: float):
+    """Among contacts still inside their target, the scarcer one that waited longer is ahead."""
+    if w1 > w2:
+        assert sel.queue_key(0, w1, 20, 1) < sel.queue_key(0, w2, 20, 50)
+
+
+def test_contacts_past_their_target_give_way_to_those_that_can_make_it():
+    """A chat at 290 s of its 5 minutes goes before a call already 40 s past its 20 s."""
+    assert sel.queue_key(0, 290, 300, 20) < sel.queue_key(0, 60, 20, 20)
+
+
+@given(st.floats(20.001, 399), st.floats(20.001, 399))
+def test_contacts_past_their_target_are_served_oldest_first(w1: float, w2: float):
+    """Among contacts that missed their target, the one waiting longest goes first."""
+    if w1 > w2:
+        assert sel.queue_key(0, w1, 20, 50) < sel.queue_key(0, w2, 20, 1)
+
+
+def test_a_contact_waiting_twenty_targets_goes_before_everyone():
+    """Nobody starves: at 20 times its target a contact overtakes even fresh urgent ones."""
+    starving = sel.queue_key(0, 20 * 3600, 3600, 50)
+    assert starving < sel.queue_key(0, 19, 20, 1)
+    assert starving < sel.queue_key(0, 300, 20, 1)
 
 
 def test_urgency_is_relative_to_the_channel_target():

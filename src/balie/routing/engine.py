@@ -100,7 +100,7 @@ def route_entries(
         for e in entries
     }
 
-    def key(e: QueueEntry) -> tuple[int, float]:
+    def key(e: QueueEntry) -> tuple[int, int, float]:
         need = needs[e.pk]
         waited = (now - e.enqueued_at).total_seconds()
         target = answer_target(board.settings, need.channel)

@@ -17,7 +17,7 @@ does not need (the Arabic, the crisis training, the phone line) costs ``1 / agen
 having it``. ``packing`` fills an agent already on this channel before opening it for another,
 so the others stay free for calls. The queue is served by priority, then by waiting time as a
 share of the channel's answer target plus a bonus for contacts few agents can take
-(:func:`queue_key`).
+(:func:`queue_key`); contacts past their target give way to those that can still make it.
 """
 
 from __future__ import annotations
@@ -30,12 +30,14 @@ AgentId = int | str
 W_FIT = 1.0
 W_SPARE = 4.0
 W_IDLE = 1.0
-W_LOAD = 1.0
+W_LOAD = 2.0
 W_FAIR = 0.5
 IDLE_SATURATION_S = 900.0
 FAIR_DAY = 20.0
 #: Share of its answer target a contact only one agent on shift can take is credited with.
 SCARCITY_BONUS = 0.5
+#: A contact waiting this many times its answer target goes before all others of its priority.
+STARVATION_FACTOR = 20.0
 
 
 @dataclass(frozen=True)
@@ -231,16 +233,25 @@ def rank_agents(
 
 def queue_key(
     priority: int, waited_s: float, target_s: float, n_qualified: int
-) -> tuple[int, float]:
-    """Sort key (ascending) of a waiting contact: priority first, then urgency.
+) -> tuple[int, int, float]:
+    """Sort key (ascending) of a waiting contact: priority first, then who can still be saved.
 
-    Urgency is the waiting time as a share of the channel's answer target (a call waiting 10 s
-    of its 20 s goes before an e-mail waiting 10 minutes of its hour). A contact few agents on
-    shift can take is credited ``SCARCITY_BONUS / n`` more, so a scarce agent who comes free
-    takes the contact only they can serve.
+    Within a priority, contacts still inside their channel's answer target come first, most
+    urgent first: urgency is the waiting time as a share of the target (a call waiting 10 s of
+    its 20 s goes before an e-mail waiting 10 minutes of its hour), plus ``SCARCITY_BONUS / n``
+    for a contact only ``n`` agents on shift can take, so a scarce agent who comes free takes
+    the contact only they can serve. Contacts past their target come next, oldest first: they
+    have missed the promise already, while an agent given to one of them lets a contact that
+    can still be answered in time miss it too. One waiting ``STARVATION_FACTOR`` × its target
+    or longer goes before both, oldest first, so nobody waits for ever behind a steady stream.
     """
+    share = waited_s / max(target_s, 1.0)
+    if share >= STARVATION_FACTOR:
+        return (-priority, 0, -waited_s)
+    if share > 1.0:
+        return (-priority, 2, -waited_s)
     bonus = SCARCITY_BONUS / n_qualified if n_qualified > 0 else 0.0
-    return (-priority, -(waited_s / max(target_s, 1.0) + bonus))
+    return (-priority, 1, -(share + bonus))
 
 
 def count_qualified(need: Need, agents: Iterable[tuple[AgentProfile, AgentState]]) -> int:
