@@ -48,11 +48,13 @@ class WebhookRejected(Exception):
         self.code = code
         self.message = message
 
+    def payload(self) -> dict[str, Any]:
+        """The error answer's JSON body."""
+        return {"error": {"code": self.code, "message": self.message}}
+
     def response(self) -> JsonResponse:
         """The precise error answer."""
-        return JsonResponse(
-            {"error": {"code": self.code, "message": self.message}}, status=self.status
-        )
+        return JsonResponse(self.payload(), status=self.status)
 
 
 class ChannelAdapter:
@@ -74,21 +76,43 @@ class ChannelAdapter:
         """Raise WorkflowViolation if a free-form reply may not be sent now (e.g. a window)."""
 
 
-def read_body(request: HttpRequest, *, content_type: str = "application/json") -> bytes:
-    """The raw body after the size and content-type checks (413, 415)."""
-    limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-    declared = request.META.get("CONTENT_LENGTH") or "0"
+def body_limit() -> int:
+    """The largest webhook body accepted, in bytes (``DATA_UPLOAD_MAX_MEMORY_SIZE``)."""
+    return int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+
+
+def check_declared(
+    content_length: str | None, content_type: str | None, *, expected: str = "application/json"
+) -> None:
+    """The checks before reading a body: declared size (413), then media type (415).
+
+    ``content_type`` is the header's value; parameters such as ``charset`` are ignored.
+    Shared by the Django view and the lean ASGI ingest, so both answer alike.
+    """
+    limit = body_limit()
+    declared = content_length or "0"
     if not declared.isdigit() or int(declared) > limit:
         raise WebhookRejected(413, "body_too_large", f"the body exceeds {limit} bytes")
-    received = (request.content_type or "").lower()
-    if received != content_type:
+    received = (content_type or "").split(";", 1)[0].strip().lower()
+    if received != expected:
         raise WebhookRejected(
-            415, "unsupported_media_type", f"expected {content_type}, got {received or 'none'}"
+            415, "unsupported_media_type", f"expected {expected}, got {received or 'none'}"
         )
-    body = request.body
-    if len(body) > limit:
-        raise WebhookRejected(413, "body_too_large", f"the body exceeds {limit} bytes")
+
+
+def check_received(body: bytes) -> bytes:
+    """The size check on the bytes actually read (413): a declared length can lie."""
+    if len(body) > body_limit():
+        raise WebhookRejected(413, "body_too_large", f"the body exceeds {body_limit()} bytes")
     return body
+
+
+def read_body(request: HttpRequest, *, content_type: str = "application/json") -> bytes:
+    """The raw body after the size and content-type checks (413, 415)."""
+    check_declared(
+        request.META.get("CONTENT_LENGTH"), request.META.get("CONTENT_TYPE"), expected=content_type
+    )
+    return check_received(request.body)
 
 
 def sign(secret: str, body: bytes) -> str:

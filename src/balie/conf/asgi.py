@@ -1,4 +1,8 @@
-"""ASGI entry point: HTTP through Django, WebSockets (``/ws/agent/``) through Channels."""
+"""ASGI entry point: HTTP through Django, WebSockets (``/ws/agent/``) through Channels.
+
+WhatsApp webhook POSTs take a lean path in front of Django (``balie.channels.whatsapp.ingress``):
+signature check and a group commit of the raw event, no middleware stack.
+"""
 
 import os
 
@@ -12,11 +16,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from balie.channels.whatsapp.ingress import WhatsAppIngress  # noqa: E402
 from balie.web.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi,
+        "http": WhatsAppIngress(django_asgi),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -59,18 +59,12 @@ class WhatsAppAdapter(ChannelAdapter):
         if request.method != "POST":
             raise WebhookRejected(405, "method_not_allowed", "use GET or POST")
         body = read_body(request)
-        verify_signature(
+        text = checked_text(
             channel.secrets.get("app_secret", ""), body, request.headers.get(SIGNATURE_HEADER)
         )
-        payload = parse_json(body)
-        try:
-            check_envelope(payload)
-            text = body.decode("utf-8")
-        except (PayloadError, UnicodeDecodeError) as exc:
-            raise WebhookRejected(400, "invalid_payload", str(exc)) from exc
         with transaction.atomic():
             stored = WebhookEvent.objects.create(channel=channel, body=text)
-            publish(WebhookReceived(event_id=stored.pk, channel_id=channel.pk))
+            publish(WebhookReceived.of([stored.pk], channel.pk))
         return HttpResponse(status=200)
 
     # --- outbound ------------------------------------------------------------------------
@@ -106,6 +100,21 @@ class WhatsAppAdapter(ChannelAdapter):
         if not provider_id:
             raise SendError("bad_response", "no message id in the answer", retryable=False)
         return SendResult(provider_id=provider_id)
+
+
+def checked_text(app_secret: str, body: bytes, signature: str | None) -> str:
+    """A POST body that may be stored: signed with the app secret (401/403, checked over the
+    raw bytes before anything is parsed), JSON (400), a WhatsApp envelope (400).
+
+    Shared by the Django view and the lean ASGI ingest (:mod:`.ingress`).
+    """
+    verify_signature(app_secret, body, signature)
+    payload = parse_json(body)
+    try:
+        check_envelope(payload)
+        return body.decode("utf-8")
+    except (PayloadError, UnicodeDecodeError) as exc:
+        raise WebhookRejected(400, "invalid_payload", str(exc)) from exc
 
 
 def verify_handshake(request: HttpRequest, channel: Channel) -> HttpResponse:

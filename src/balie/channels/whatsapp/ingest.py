@@ -1,7 +1,8 @@
 """Applying a stored webhook event: messages, reactions, delivery reports, template updates.
 
-Runs after the webhook's commit (handler of ``whatsapp_webhook_received``), one transaction per
-event, so a crash leaves the event unprocessed and the sweep applies it again. Every step is
+Runs after the webhook's commit (handler of ``whatsapp_webhook_received``), many events per
+transaction with a savepoint each, so a crash leaves the events unprocessed and the sweep
+applies them again. Every step is
 idempotent: messages dedupe on the wamid, statuses only move forward, reactions are keyed by
 sender, template updates overwrite.
 """
@@ -42,11 +43,13 @@ STATUSES = {
     "failed": DeliveryStatus.FAILED,
 }
 SWEEP_AFTER = timedelta(minutes=1)
+#: stored events applied per transaction
+BATCH = 64
 
 
 def on_webhook_received(evt: WebhookReceived) -> None:
-    """Handler: apply the stored event."""
-    process_event(evt.event_id)
+    """Handler: apply the stored events the commit announced."""
+    process_events(evt.all_ids)
 
 
 def sweep_unprocessed() -> int:
@@ -57,13 +60,12 @@ def sweep_unprocessed() -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[:500]
     )
-    for event_id in ids:
-        process_event(event_id)
+    process_events(ids)
     return len(ids)
 
 
 def process_event(event_id: int) -> None:
-    """Apply one stored webhook event exactly once."""
+    """Apply one stored webhook event exactly once; raise what its processing raised."""
     try:
         with transaction.atomic():
             event = (
@@ -79,6 +81,48 @@ def process_event(event_id: int) -> None:
         log.exception("whatsapp_event_failed", event_id=event_id)
         WebhookEvent.objects.filter(pk=event_id).update(error=type(exc).__name__[:500])
         raise
+
+
+def process_events(event_ids: list[int]) -> None:
+    """Apply stored webhook events exactly once each, up to ``BATCH`` per transaction.
+
+    Each event gets a savepoint, so one that fails rolls back alone; after the batch commits,
+    the failed ones are tried again one by one (a lost race or deadlock with another worker
+    usually passes then) and what still fails keeps its error for the sweep. Rows another
+    worker holds are skipped (``SKIP LOCKED``): that worker applies them.
+    """
+    retry: list[int] = []
+    for start in range(0, len(event_ids), BATCH):
+        retry.extend(_process_batch(event_ids[start : start + BATCH]))
+    for event_id in retry:
+        try:
+            process_event(event_id)
+        except Exception:  # recorded on the row by process_event; the sweep tries again
+            log.info("whatsapp_event_left_for_sweep", event_id=event_id)
+
+
+def _process_batch(event_ids: list[int]) -> list[int]:
+    failed: list[int] = []
+    with transaction.atomic():
+        events = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("channel")
+            .filter(pk__in=event_ids, processed_at__isnull=True)
+            .order_by("pk")
+        )
+        applied: list[int] = []
+        for event in events:
+            try:
+                with transaction.atomic():
+                    _apply(event)
+            except Exception:
+                log.warning("whatsapp_event_retried", event_id=event.pk, exc_info=True)
+                failed.append(event.pk)
+            else:
+                applied.append(event.pk)
+        if applied:
+            WebhookEvent.objects.filter(pk__in=applied).update(processed_at=clock.now(), error="")
+    return failed
 
 
 def _apply(event: WebhookEvent) -> None:
