@@ -13,7 +13,12 @@ from balie.core.scheduler import Job
 
 HANDLERS: dict[str, list[Handler]] = {
     "conversation_created": [Handler("balie.routing.handlers.on_conversation_created")],
-    "conversation_status_changed": [Handler("balie.routing.handlers.on_status_changed")],
+    "conversation_status_changed": [
+        Handler(
+            "balie.routing.handlers.on_status_changed",
+            when="balie.routing.handlers.wants_status_change",
+        )
+    ],
     "agent_presence_changed": [Handler("balie.routing.handlers.on_presence_changed")],
     "message_received": [Handler("balie.routing.handlers.on_message_received")],
     "contact_offered": [Handler("balie.channels.phone.callbacks.on_contact_offered")],

@@ -6,18 +6,22 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
 
 import structlog
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.module_loading import import_string
 from django_tasks import task
+from django_tasks.signals import task_enqueued
 
 log = structlog.get_logger(__name__)
 
 _wake = threading.Condition()
+_batch = threading.local()
 
 
 @dataclass(frozen=True)
@@ -26,11 +30,23 @@ class Handler:
 
     ``durable=False`` handlers (realtime pushes) run in the publishing process right after
     commit, best effort: losing one loses nothing the database does not already hold.
+    ``when``: a dotted path to a pure ``fn(payload) -> bool``, asked at publish time; the
+    handler is not enqueued for events it answers False (no task row for a no-op).
     """
 
     path: str
     queue: str = "default"
     durable: bool = True
+    when: str | None = None
+
+    def wants(self, payload: dict[str, Any]) -> bool:
+        """Whether this handler should run for ``payload`` (its ``when`` predicate)."""
+        return self.when is None or bool(_imported(self.when)(payload))
+
+
+@cache
+def _imported(path: str) -> Any:
+    return import_string(path)
 
 
 @cache
@@ -43,14 +59,81 @@ def handlers_for(event_name: str) -> tuple[Handler, ...]:
 
 def enqueue_handlers(event_name: str, payload: dict[str, Any]) -> None:
     """Enqueue one task per durable handler inside the current transaction; schedule the
-    others for right after commit."""
+    others for right after commit. Inside :func:`batch`, the tasks wait for its end."""
+    pending: list[tuple[Handler, str, dict[str, Any]]] | None = getattr(_batch, "rows", None)
     for handler in handlers_for(event_name):
-        if handler.durable:
-            run_handler.using(queue_name=handler.queue).enqueue(handler.path, event_name, payload)
-        else:
+        if not handler.wants(payload):
+            continue
+        if not handler.durable:
             transaction.on_commit(
                 partial(run_handler.call, handler.path, event_name, payload), robust=True
             )
+        elif pending is not None:
+            pending.append((handler, event_name, payload))
+        else:
+            run_handler.using(queue_name=handler.queue).enqueue(handler.path, event_name, payload)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Collect the durable handler tasks of every event published in the block and write
+    them at its end with one ``bulk_create``, still inside the surrounding transaction.
+
+    Precondition: inside ``transaction.atomic()`` (as :func:`balie.core.events.publish`).
+    If the block raises, its tasks are dropped with the transaction. Nested blocks join the
+    outer one.
+    """
+    if batching():
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("dispatch.batch() outside a transaction: events are on commit")
+    _batch.rows = []
+    try:
+        yield
+        rows: list[tuple[Handler, str, dict[str, Any]]] = _batch.rows
+    finally:
+        _batch.rows = None
+    _write_tasks(rows)
+    transaction.on_commit(wake_workers)
+
+
+def batching() -> bool:
+    """Whether a :func:`batch` block is open in this thread."""
+    return getattr(_batch, "rows", None) is not None
+
+
+def _write_tasks(rows: list[tuple[Handler, str, dict[str, Any]]]) -> None:
+    """Enqueue ``rows`` as the task backend would, one INSERT for all on the database one."""
+    from django_tasks.utils import normalize_json
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    backend = run_handler.get_backend()
+    if not isinstance(backend, DatabaseBackend):  # another backend: its own enqueue
+        for handler, event_name, payload in rows:
+            run_handler.using(queue_name=handler.queue).enqueue(handler.path, event_name, payload)
+        return
+    results: list[DBTaskResult[Any, Any]] = []
+    for handler, event_name, payload in rows:
+        bound = run_handler.using(queue_name=handler.queue)
+        backend.validate_task(bound)
+        results.append(
+            DBTaskResult(
+                id=backend._get_id(),  # the backend's own id scheme
+                args_kwargs=normalize_json(
+                    {"args": [handler.path, event_name, payload], "kwargs": {}}
+                ),
+                priority=bound.priority,
+                task_path=bound.module_path,
+                queue_name=bound.queue_name,
+                run_after=bound.run_after or get_date_max(),
+                backend_name=backend.alias,
+            )
+        )
+    DBTaskResult.objects.bulk_create(results)
+    for result in results:
+        task_enqueued.send(type(backend), task_result=result.task_result)
 
 
 @task()

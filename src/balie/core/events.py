@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Self, TypeVar
 
 from django.db import connection, transaction
@@ -66,7 +67,17 @@ def publish(evt: Event) -> None:
     dispatch.enqueue_handlers(evt.name, payload)
     for listener in list(_listeners):
         listener(evt)
-    transaction.on_commit(dispatch.wake_workers)
+    if not dispatch.batching():  # a batch wakes the workers once, at its end
+        transaction.on_commit(dispatch.wake_workers)
+
+
+def batch() -> AbstractContextManager[None]:
+    """``with events.batch(): ...``: the handler tasks of every event published in the block
+    are written with one INSERT at its end, inside the same transaction (same guarantees as
+    :func:`publish`: they run if and only if the transaction commits)."""
+    from balie.core import dispatch
+
+    return dispatch.batch()
 
 
 def add_listener(listener: Callable[[Event], None]) -> Callable[[], None]:

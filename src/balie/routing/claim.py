@@ -9,18 +9,20 @@ IMMEDIATE``), which gives the same guarantees.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Model
 
-from balie.conversations.actions import do_assign
+from balie.conversations.actions import do_assign_many
 from balie.conversations.models import Conversation
 from balie.conversations.workflow import Status
-from balie.core import clock
+from balie.core import clock, events
 from balie.core.events import publish
-from balie.organisations.models import Presence
+from balie.organisations.models import Agent, Presence
 from balie.routing import selection as sel
 from balie.routing.board import Board, load_counts
 from balie.routing.events import ContactOffered
@@ -28,6 +30,8 @@ from balie.routing.models import AgentRoutingState, EntryState, Offer, QueueEntr
 
 #: Candidates tried per contact before it waits for the next round.
 CLAIM_TRIES = 8
+#: The reason on the router's own assignments (``handlers.wants_status_change`` knows it).
+ROUTED = "routed"
 WAITING_STATUSES = (Status.NEW, Status.QUEUED)
 
 
@@ -52,7 +56,7 @@ class Request:
 def claim(board: Board, requests: list[Request]) -> dict[int, Claim]:
     """Assign or offer each request (in the given queue order) in one transaction."""
     results: dict[int, Claim] = {}
-    with transaction.atomic():
+    with transaction.atomic(), events.batch():
         # The entry and its conversation in one locking read; a conversation locked elsewhere
         # (a message arriving) is skipped this round and retried by the next sweep.
         entries = {
@@ -74,23 +78,32 @@ def claim(board: Board, requests: list[Request]) -> dict[int, Claim]:
         loads = load_counts(board.organisation.pk, list(locks)) if locks else {}
         states = {a: replace(board.states[a], load=loads.get(a, {}), present=True) for a in locks}
         records: list[RoutingRecord] = []
+        assign: list[tuple[Conversation, Agent]] = []
         for request in requests:
             results[request.entry_id] = _place(
-                board, request, entries, conversations, locks, states, records
+                board, request, entries, conversations, locks, states, records, assign
             )
+        do_assign_many(assign, reason=ROUTED)
         RoutingRecord.objects.bulk_create(records)
         # One write per table for the whole batch.
         moved = [e for e in entries.values() if e.state != EntryState.WAITING]
-        if moved:
-            QueueEntry.objects.bulk_update(moved, ["state", "agent", "attempts"])
+        _save(QueueEntry, moved, ["state", "agent_id", "attempts"])
         given = [lock for lock in locks.values() if lock.last_assigned_at == board.now]
-        if given:
-            AgentRoutingState.objects.bulk_update(
-                given, ["handled_today", "day", "last_assigned_at"]
-            )
+        _save(AgentRoutingState, given, ["handled_today", "day", "last_assigned_at"])
         for agent_id, state in states.items():
             board.states[agent_id] = state
     return results
+
+
+def _save(model: type[Model], rows: Sequence[Model], fields: list[str]) -> None:
+    """One UPDATE for ``rows``: a plain one for a single row (bulk_update's CASE WHEN costs
+    more to build than the round trip it saves), else ``bulk_update``."""
+    if len(rows) == 1:
+        model._default_manager.filter(pk=rows[0].pk).update(
+            **{f: getattr(rows[0], f) for f in fields}
+        )
+    elif rows:
+        model._default_manager.bulk_update(rows, fields)
 
 
 def _place(
@@ -101,6 +114,7 @@ def _place(
     locks: dict[int, AgentRoutingState],
     states: dict[int, sel.AgentState],
     records: list[RoutingRecord],
+    assign: list[tuple[Conversation, Agent]],
 ) -> Claim:
     entry = entries.get(request.entry_id)
     if entry is None:
@@ -115,7 +129,7 @@ def _place(
             continue  # absent, or another worker is giving this agent work right now
         if not sel.eligible(board.profiles[agent_id], states[agent_id], request.need, board.mixing):
             continue
-        offered = _give(board, entry, conversation, locks[agent_id], records)
+        offered = _give(board, entry, conversation, locks[agent_id], records, assign)
         state = states[agent_id]
         load = dict(state.load)
         load[entry.channel_kind] = load.get(entry.channel_kind, 0) + 1
@@ -135,8 +149,9 @@ def _give(
     conversation: Conversation,
     lock: AgentRoutingState,
     records: list[RoutingRecord],
+    assign: list[tuple[Conversation, Agent]],
 ) -> bool:
-    """Assign (auto-accept) or offer; returns whether it was an offer."""
+    """Assign (auto-accept: collected for one ``do_assign_many``) or offer; whether offered."""
     now = board.now
     local_day = now.astimezone(ZoneInfo(board.organisation.time_zone)).date()
     lock.handled_today = lock.handled_today + 1 if lock.day == local_day else 1
@@ -151,7 +166,7 @@ def _give(
         RoutingRecord(conversation=conversation, kind=kind, agent_id=lock.agent_id, at=clock.now())
     )
     if auto:
-        do_assign(conversation, lock.agent, reason="routed")
+        assign.append((conversation, lock.agent))
         return False
     offer = Offer.objects.create(
         entry=entry,

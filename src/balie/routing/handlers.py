@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 from django.db import transaction
 
@@ -16,6 +18,7 @@ from balie.conversations.workflow import Status
 from balie.organisations.events import AgentPresenceChanged
 from balie.organisations.models import Presence
 from balie.routing.board import forget
+from balie.routing.claim import ROUTED
 from balie.routing.engine import do_enqueue, route_entry, sweep_organisation
 from balie.routing.models import EntryState, Offer, OfferOutcome, QueueEntry
 from balie.routing.offers import expire_offers
@@ -40,6 +43,23 @@ def _enqueue_and_route(conversation_id: int, reason: str) -> None:
 def on_conversation_created(evt: ConversationCreated) -> None:
     """Queue a new conversation and give it to the best eligible agent, or tell the citizen."""
     _enqueue_and_route(evt.conversation_id, "waiting for an agent")
+
+
+def wants_status_change(payload: dict[str, Any]) -> bool:
+    """Whether :func:`on_status_changed` has work for this change (asked at publish time).
+
+    Not for ``new → queued`` (routing itself queued it), nor for the router's own assignments
+    (``claim`` marked the entry assigned in the same transaction, and a waiting entry has no
+    pending offer to withdraw): a durable task for those would be a second write per decision
+    and a worker transaction that changes nothing. Everything else (back in the queue, done,
+    assigned by hand or by accepting an offer) still runs as a durable task.
+    """
+    target, source = payload["to_status"], payload["from_status"]
+    if target == Status.QUEUED:
+        return bool(source != Status.NEW)
+    if target == Status.ASSIGNED:
+        return not (payload["reason"] == ROUTED and payload["actor_agent_id"] is None)
+    return target in FINISHED
 
 
 def on_status_changed(evt: ConversationStatusChanged) -> None:

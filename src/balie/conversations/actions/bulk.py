@@ -1,0 +1,101 @@
+"""Assignment of many conversations at once (the router's batches).
+
+The same outcome as :func:`balie.conversations.actions.status.do_assign` called once per pair,
+in the same order: the same statuses and assignees, the same history rows, the same events
+(``ConversationAssigned`` then ``ConversationStatusChanged`` per conversation), each transition
+checked against the workflow table; but one UPDATE for all conversations, one INSERT for all
+history rows and one INSERT for all handler tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.utils import timezone
+
+from balie.conversations import workflow
+from balie.conversations.events import ConversationAssigned, ConversationStatusChanged
+from balie.conversations.models import Conversation, StatusChange
+from balie.conversations.workflow import Status
+from balie.core import events
+from balie.core.errors import WorkflowViolation
+from balie.organisations.models import Agent
+
+
+def do_assign_many(
+    pairs: Sequence[tuple[Conversation, Agent]],
+    *,
+    actor: Agent | None = None,
+    reason: str = "",
+) -> list[Conversation]:
+    """Give each conversation to its agent and move it to ``assigned``; returns those changed.
+
+    Precondition: inside a transaction, every conversation locked by the caller (as for
+    ``do_assign``), each conversation at most once. Every pair is checked before anything is
+    written: a pair the workflow table or the organisation check refuses raises
+    WorkflowViolation and nothing of the batch is written or published. Capacity checks are
+    the router's job (it holds the agents' locks).
+    """
+    moves: list[tuple[Conversation, Agent, Status]] = []
+    for conversation, agent in pairs:
+        if agent.organisation_id != conversation.organisation_id:
+            raise WorkflowViolation("the agent works for another organisation", code="wrong_org")
+        source = Status(conversation.status)
+        if source == Status.ASSIGNED and conversation.assignee_id == agent.pk:
+            continue  # already theirs: do_assign changes nothing either
+        if source != Status.ASSIGNED:
+            try:
+                workflow.check_transition(source, Status.ASSIGNED, reason)
+            except workflow.TransitionNotAllowed as exc:
+                raise WorkflowViolation(str(exc)) from exc
+        moves.append((conversation, agent, source))
+    if not moves:
+        return []
+    now = timezone.now()  # what auto_now would write; bulk_update does not run it
+    history: list[StatusChange] = []
+    with events.batch():
+        for conversation, agent, source in moves:
+            previous = conversation.assignee_id
+            conversation.assignee = agent
+            conversation.updated_at = now
+            events.publish(
+                ConversationAssigned(
+                    conversation_id=conversation.pk,
+                    agent_id=agent.pk,
+                    previous_agent_id=previous,
+                    actor_agent_id=actor.pk if actor else None,
+                    reason=reason[:500],
+                    organisation_id=conversation.organisation_id,
+                )
+            )
+            if source == Status.ASSIGNED:
+                continue  # a reassignment: no status change, as in do_assign
+            conversation.status = Status.ASSIGNED
+            history.append(
+                StatusChange(
+                    conversation=conversation,
+                    from_status=source,
+                    to_status=Status.ASSIGNED,
+                    actor=actor,
+                    reason=reason[:500],
+                )
+            )
+            events.publish(
+                ConversationStatusChanged(
+                    conversation_id=conversation.pk,
+                    from_status=source.value,
+                    to_status=Status.ASSIGNED.value,
+                    actor_agent_id=actor.pk if actor else None,
+                    reason=reason[:500],
+                    organisation_id=conversation.organisation_id,
+                )
+            )
+        changed = [conversation for conversation, _, _ in moves]
+        if len(changed) == 1:  # bulk_update's CASE WHEN costs more to build than it saves
+            Conversation.objects.filter(pk=changed[0].pk).update(
+                assignee=changed[0].assignee, status=changed[0].status, updated_at=now
+            )
+        else:
+            Conversation.objects.bulk_update(changed, ["assignee", "status", "updated_at"])
+        StatusChange.objects.bulk_create(history)
+    return changed
