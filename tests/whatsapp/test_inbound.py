@@ -160,3 +160,27 @@ def test_template_status_updates_the_registry(deliver, wa_channel):
         "nl",
         "APPROVED",
     )
+
+
+def test_a_failing_event_does_not_hold_up_its_batch(post_webhook, monkeypatch):
+    """One event that cannot be applied keeps its error; the others of its batch are applied."""
+    from balie.channels.whatsapp import ingest
+
+    for n in range(3):
+        payload = fixture_json("text")
+        payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"] = f"wamid.batch{n}"
+        post_webhook(json.dumps(payload).encode())
+    ids = list(WebhookEvent.objects.order_by("pk").values_list("pk", flat=True))
+    real_apply = ingest._apply
+
+    def apply(event: WebhookEvent) -> None:
+        if event.pk == ids[1]:
+            raise ValueError("cannot apply")
+        real_apply(event)
+
+    monkeypatch.setattr(ingest, "_apply", apply)
+    ingest.process_events(ids)
+    assert inbound().count() == 2
+    failed = WebhookEvent.objects.get(pk=ids[1])
+    assert (failed.processed_at, failed.error) == (None, "ValueError")
+    assert WebhookEvent.objects.filter(processed_at__isnull=False).count() == 2

@@ -66,7 +66,7 @@ class GroupCommitter:
 
     def __init__(self, max_batch: int = MAX_BATCH) -> None:
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
@@ -78,6 +78,13 @@ class GroupCommitter:
         self._queue.put(_Pending(channel_id, text, future, loop))
         return future
 
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the writer after what is queued and close its database connection."""
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._queue.put(None)
+            thread.join(timeout)
+
     def _ensure_writer(self) -> None:
         if self._thread is not None and self._thread.is_alive():
             return
@@ -88,33 +95,44 @@ class GroupCommitter:
                 )
                 self._thread.start()
 
-    def _take(self) -> list[_Pending]:
-        batch = [self._queue.get()]
+    def _take(self) -> tuple[list[_Pending], bool]:
+        """The next batch, and whether the writer was asked to stop after it."""
+        first = self._queue.get()
+        if first is None:
+            return [], True
+        batch = [first]
         while len(batch) < self.max_batch:
             try:
-                batch.append(self._queue.get_nowait())
+                item = self._queue.get_nowait()
             except queue.Empty:
                 break
-        return batch
+            if item is None:
+                return batch, True
+            batch.append(item)
+        return batch, False
 
     def _run(self) -> None:
-        while True:
-            batch = self._take()
-            live = [p for p in batch if not p.future.cancelled()]
-            if not live:
-                continue
-            error: BaseException | None = None
+        stop = False
+        while not stop:
+            batch, stop = self._take()
+            self._commit([p for p in batch if not p.future.cancelled()])
+        connection.close()
+
+    def _commit(self, live: list[_Pending]) -> None:
+        if not live:
+            return
+        error: BaseException | None = None
+        try:
+            write_batch([(p.channel_id, p.text) for p in live])
+        except Exception as exc:
+            log.exception("whatsapp_group_commit_failed", size=len(live))
+            connection.close()  # a broken connection must not poison the next batch
+            error = exc
+        for pending in live:
             try:
-                write_batch([(p.channel_id, p.text) for p in live])
-            except Exception as exc:
-                log.exception("whatsapp_group_commit_failed", size=len(live))
-                connection.close()  # a broken connection must not poison the next batch
-                error = exc
-            for pending in live:
-                try:
-                    pending.loop.call_soon_threadsafe(_settle, pending.future, error)
-                except RuntimeError:  # that event loop is closed: nobody is waiting
-                    continue
+                pending.loop.call_soon_threadsafe(_settle, pending.future, error)
+            except RuntimeError:  # that event loop is closed: nobody is waiting
+                continue
 
 
 def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:

@@ -86,43 +86,43 @@ def process_event(event_id: int) -> None:
 def process_events(event_ids: list[int]) -> None:
     """Apply stored webhook events exactly once each, up to ``BATCH`` per transaction.
 
-    Each event gets a savepoint, so one that fails rolls back alone; after the batch commits,
-    the failed ones are tried again one by one (a lost race or deadlock with another worker
-    usually passes then) and what still fails keeps its error for the sweep. Rows another
-    worker holds are skipped (``SKIP LOCKED``): that worker applies them.
+    Optimistic: a batch is one transaction without a savepoint per event. If any event in it
+    fails, the batch rolls back whole and its events are applied one by one (the lost race
+    or deadlock with another worker usually passes then); one that still fails keeps its
+    error for the sweep. Rows another worker holds are skipped (``SKIP LOCKED``): that worker
+    applies them.
     """
-    retry: list[int] = []
     for start in range(0, len(event_ids), BATCH):
-        retry.extend(_process_batch(event_ids[start : start + BATCH]))
-    for event_id in retry:
-        try:
-            process_event(event_id)
-        except Exception:  # recorded on the row by process_event; the sweep tries again
-            log.info("whatsapp_event_left_for_sweep", event_id=event_id)
-
-
-def _process_batch(event_ids: list[int]) -> list[int]:
-    failed: list[int] = []
-    with transaction.atomic():
-        events = list(
-            WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("channel")
-            .filter(pk__in=event_ids, processed_at__isnull=True)
-            .order_by("pk")
-        )
-        applied: list[int] = []
-        for event in events:
+        chunk = event_ids[start : start + BATCH]
+        if _process_batch(chunk):
+            continue
+        for event_id in chunk:
             try:
-                with transaction.atomic():
-                    _apply(event)
-            except Exception:
-                log.warning("whatsapp_event_retried", event_id=event.pk, exc_info=True)
-                failed.append(event.pk)
-            else:
-                applied.append(event.pk)
-        if applied:
-            WebhookEvent.objects.filter(pk__in=applied).update(processed_at=clock.now(), error="")
-    return failed
+                process_event(event_id)
+            except Exception:  # recorded on the row by process_event; the sweep tries again
+                log.info("whatsapp_event_left_for_sweep", event_id=event_id)
+
+
+def _process_batch(event_ids: list[int]) -> bool:
+    """Apply the batch in one transaction; False (and nothing applied) if any event failed."""
+    try:
+        with transaction.atomic():
+            events = list(
+                WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("channel")
+                .filter(pk__in=event_ids, processed_at__isnull=True)
+                .order_by("pk")
+            )
+            for event in events:
+                _apply(event)
+            if events:
+                WebhookEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+                    processed_at=clock.now(), error=""
+                )
+    except Exception:
+        log.warning("whatsapp_batch_split", size=len(event_ids), exc_info=True)
+        return False
+    return True
 
 
 def _apply(event: WebhookEvent) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from balie.channels.base import WebhookRejected, body_limit, check_declared, check_received
 from balie.channels.models import Channel
@@ -79,9 +79,15 @@ class ChannelCache:
             return value
         return await pending
 
-    def clear(self) -> None:
-        """Forget every cached channel (tests)."""
+    def close(self) -> None:
+        """Close the lookup thread's database connection and stop the thread."""
         self._entries.clear()
+        self._executor.submit(_close_connection).result()
+        self._executor.shutdown()
+
+
+def _close_connection() -> None:
+    connection.close()  # the calling thread's own connection
 
 
 def _lookup(key: str) -> ChannelKeys | None:
@@ -99,6 +105,11 @@ class WhatsAppIngress:
         self.app = app
         self.channels = ChannelCache()
         self.committer = GroupCommitter()
+
+    def close(self) -> None:
+        """Finish queued commits and release this process's ingest connections."""
+        self.committer.close()
+        self.channels.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
