@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from balie.conversations.actions import do_assign, do_assign_many, do_change_status
+from balie.conversations.actions.bulk import update_rows
 from balie.conversations.actions.status import lock_conversation
 from balie.conversations.models import Conversation, StatusChange
 from balie.conversations.workflow import Status
@@ -134,3 +137,21 @@ def test_many_conversations_take_three_writes(channel, agent, django_assert_num_
         Status.ASSIGNED
     }
     assert StatusChange.objects.filter(conversation_id__in=ids, to_status="assigned").count() == 10
+
+
+def test_update_rows_writes_each_rows_own_values(channel, agent):
+    """update_rows sets per-row values of several types (text, foreign key, time) in one go."""
+    conversations = [
+        receive(channel, email=f"u{i}@example.nl").message.conversation for i in (1, 2)
+    ]
+    first, second = conversations
+    first.status, first.assignee_id = Status.ASSIGNED, agent.pk
+    second.status, second.assignee_id = Status.QUEUED, None
+    stamp = timezone.now() - timedelta(days=3)
+    for conversation in conversations:
+        conversation.updated_at = stamp
+    update_rows(Conversation, conversations, ["status", "assignee_id", "updated_at"])
+    rows = Conversation.objects.in_bulk([first.pk, second.pk])
+    assert (rows[first.pk].status, rows[first.pk].assignee_id) == (Status.ASSIGNED, agent.pk)
+    assert (rows[second.pk].status, rows[second.pk].assignee_id) == (Status.QUEUED, None)
+    assert rows[first.pk].updated_at == rows[second.pk].updated_at == stamp

@@ -9,15 +9,14 @@ IMMEDIATE``), which gives the same guarantees.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Model
 
 from balie.conversations.actions import do_assign_many
+from balie.conversations.actions.bulk import update_rows
 from balie.conversations.models import Conversation
 from balie.conversations.workflow import Status
 from balie.core import clock, events
@@ -87,23 +86,12 @@ def claim(board: Board, requests: list[Request]) -> dict[int, Claim]:
         RoutingRecord.objects.bulk_create(records)
         # One write per table for the whole batch.
         moved = [e for e in entries.values() if e.state != EntryState.WAITING]
-        _save(QueueEntry, moved, ["state", "agent_id", "attempts"])
+        update_rows(QueueEntry, moved, ["state", "agent_id", "attempts"])
         given = [lock for lock in locks.values() if lock.last_assigned_at == board.now]
-        _save(AgentRoutingState, given, ["handled_today", "day", "last_assigned_at"])
+        update_rows(AgentRoutingState, given, ["handled_today", "day", "last_assigned_at"])
         for agent_id, state in states.items():
             board.states[agent_id] = state
     return results
-
-
-def _save(model: type[Model], rows: Sequence[Model], fields: list[str]) -> None:
-    """One UPDATE for ``rows``: a plain one for a single row (bulk_update's CASE WHEN costs
-    more to build than the round trip it saves), else ``bulk_update``."""
-    if len(rows) == 1:
-        model._default_manager.filter(pk=rows[0].pk).update(
-            **{f: getattr(rows[0], f) for f in fields}
-        )
-    elif rows:
-        model._default_manager.bulk_update(rows, fields)
 
 
 def _place(

@@ -10,7 +10,10 @@ history rows and one INSERT for all handler tasks.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from django.db import connection
+from django.db.models import Model
 from django.utils import timezone
 
 from balie.conversations import workflow
@@ -91,11 +94,50 @@ def do_assign_many(
                 )
             )
         changed = [conversation for conversation, _, _ in moves]
-        if len(changed) == 1:  # bulk_update's CASE WHEN costs more to build than it saves
-            Conversation.objects.filter(pk=changed[0].pk).update(
-                assignee=changed[0].assignee, status=changed[0].status, updated_at=now
-            )
-        else:
-            Conversation.objects.bulk_update(changed, ["assignee", "status", "updated_at"])
+        update_rows(Conversation, changed, ["assignee_id", "status", "updated_at"])
         StatusChange.objects.bulk_create(history)
     return changed
+
+
+def update_rows(model: type[Model], rows: Sequence[Model], columns: Sequence[str]) -> None:
+    """Write ``columns`` (attribute names) of ``rows`` in one ``UPDATE … FROM (VALUES …)``.
+
+    What ``bulk_update`` does, without building a ``CASE WHEN`` expression per row and field
+    (which costs more in Python than the statement costs the database). A single row is a
+    plain UPDATE. PostgreSQL and SQLite (≥ 3.33) both support ``UPDATE … FROM``.
+    """
+    if len(rows) <= 1:
+        for row in rows:
+            model._default_manager.filter(pk=row.pk).update(
+                **{name: getattr(row, name) for name in columns}
+            )
+        return
+    meta, quote = model._meta, connection.ops.quote_name
+    fields: list[Any] = [meta.get_field(name) for name in columns]  # concrete columns only
+    pk = meta.pk
+    assert pk is not None  # every model has one
+    postgres = connection.vendor == "postgresql"
+    width = len(fields) + 1
+
+    def ref(i: int) -> str:
+        # PostgreSQL names VALUES columns in the alias and needs their types; SQLite calls
+        # them column1, column2, … and takes any value.
+        if not postgres:
+            return f"v.column{i + 1}"
+        return f"v.c{i}" if i == 0 else f"v.c{i}::{fields[i - 1].db_type(connection)}"
+
+    sets = ", ".join(f"{quote(field.column)} = {ref(i + 1)}" for i, field in enumerate(fields))
+    holders = "(" + ", ".join(["%s"] * width) + ")"
+    params: list[Any] = []
+    for row in rows:
+        params.append(row.pk)
+        for name, field in zip(columns, fields, strict=True):
+            params.append(field.get_db_prep_save(getattr(row, name), connection))
+    table = quote(meta.db_table)
+    alias = "v(" + ", ".join(f"c{i}" for i in range(width)) + ")" if postgres else "v"
+    # Names come from the model's meta, every value is a parameter.
+    values = ", ".join([holders] * len(rows))
+    where = f"{table}.{quote(pk.column)} = {ref(0)}"
+    sql = f"UPDATE {table} SET {sets} FROM (VALUES {values}) AS {alias} WHERE {where}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
