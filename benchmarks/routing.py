@@ -14,9 +14,14 @@ each in its own process:
    with ``SELECT … FOR UPDATE SKIP LOCKED`` on the entry and the agent, recount under lock,
    ``do_assign`` with its status history and events). Latency per decision, p50/p99, for the
    first 1,000 as is, and for the next 1,000 without core's in-process realtime push;
-3. **sweep**: 4 processes run ``sweep_organisation`` (batches of 50 contacts per transaction)
-   over the remaining queue at once until the queue or the capacity is exhausted;
-   assignments/s over the wall time.
+3. **sweep, 1 process**: from the full queue again (every conversation queued, every agent
+   free), ``sweep_organisation`` (batches of 50 contacts per transaction) until the queue or
+   the capacity is exhausted; assignments/s up to the last batch that placed one;
+4. **sweep, N processes** (default 4): the same, with the processes set up first and started
+   together, timed from that start to the last productive round;
+5. **physical limit**: the same rows the claims write (conversation UPDATE, status history and
+   routing record INSERTs, queue entry and agent state UPDATEs), written raw in transactions of
+   50, without reads, locks, ranking or events: what the database alone allows here.
 
 Also the pure decision alone (ranking the board for one contact, no database), p50/p99.
 """
@@ -113,30 +118,110 @@ def populate(agents: int, queued: int) -> int:
     return org.pk
 
 
-def sweeper(org_id: int) -> int:
-    """One parallel sweeping process: sweep until two rounds in a row place nothing."""
+def setup_django() -> None:
+    """Django against the configured database (each sweeper process, once)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "balie.conf.settings")
     import django
 
     django.setup()
+
+
+def sweeper(org_id: int, start_at: float) -> tuple[int, float, float]:
+    """One sweeping process: from ``start_at`` (wall clock, shared by all), sweep until two
+    rounds in a row place nothing; returns (placed, start, end of the last productive round).
+    """
     from balie.routing.engine import sweep_organisation
 
+    time.sleep(max(0.0, start_at - time.time()))
+    started = last = time.time()
     total, idle = 0, 0
     while idle < 2:  # two empty rounds: the queue or the capacity is exhausted
         placed = sweep_organisation(org_id, limit=400)
         total += placed
+        if placed:
+            last = time.time()
         idle = idle + 1 if placed == 0 else 0
-    return total
+    return total, started, last
+
+
+def reset(org_id: int) -> None:
+    """Back to the start: every conversation queued, every entry waiting, agents free."""
+    from balie.conversations.models import Conversation
+    from balie.routing.board import forget
+    from balie.routing.models import AgentRoutingState, QueueEntry
+
+    Conversation.objects.filter(organisation_id=org_id).update(status="queued", assignee=None)
+    QueueEntry.objects.filter(organisation_id=org_id).update(
+        state="waiting", agent=None, attempts=0
+    )
+    AgentRoutingState.objects.filter(agent__organisation_id=org_id).update(
+        handled_today=0, last_assigned_at=None
+    )
+    forget(org_id)
+
+
+def sweep(org_id: int, processes: int) -> tuple[int, float]:
+    """``processes`` sweepers from a common start after their setup; (placed, seconds)."""
+    import multiprocessing
+
+    from django.db import connection
+
+    connection.close()
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(processes, initializer=setup_django) as pool:
+        pool.map(time.sleep, [0.0] * processes)  # every worker has set up Django
+        start_at = time.time() + 0.5
+        runs = pool.starmap(sweeper, [(org_id, start_at)] * processes)
+    placed = sum(r[0] for r in runs)
+    return placed, max(r[2] for r in runs) - min(r[1] for r in runs)
+
+
+def write_limit(org_id: int, n: int, batch: int) -> float:
+    """The database's own limit for these writes: assignments/s for the statements a claimed
+    batch makes (UPDATE conversations, INSERT status history and routing records, UPDATE
+    queue entries and agent states), without reads, locks, ranking or events."""
+    from django.db import transaction
+
+    from balie.conversations.actions.bulk import update_rows
+    from balie.conversations.models import Conversation, StatusChange
+    from balie.core import clock
+    from balie.routing.models import AgentRoutingState, QueueEntry, RoutingRecord
+
+    reset(org_id)
+    entries = list(
+        QueueEntry.objects.filter(organisation_id=org_id).select_related("conversation")[:n]
+    )
+    states = list(AgentRoutingState.objects.filter(agent__organisation_id=org_id))
+    now = clock.now()
+    t0 = time.perf_counter()
+    for i in range(0, len(entries), batch):
+        chunk = entries[i : i + batch]
+        given = [states[(i + j) % len(states)] for j in range(len(chunk))]
+        conversations = [e.conversation for e in chunk]
+        for entry, state in zip(chunk, given, strict=True):
+            entry.conversation.status = "assigned"
+            entry.conversation.assignee_id = state.agent_id
+            entry.conversation.updated_at = now
+            entry.state, entry.agent_id, entry.attempts = "assigned", state.agent_id, 1
+            state.handled_today, state.last_assigned_at, state.day = 1, now, now.date()
+        with transaction.atomic():
+            update_rows(Conversation, conversations, ["status", "assignee_id", "updated_at"])
+            StatusChange.objects.bulk_create(
+                StatusChange(conversation_id=e.conversation_id, from_status="queued",
+                             to_status="assigned", reason="routed") for e in chunk
+            )  # fmt: skip
+            RoutingRecord.objects.bulk_create(
+                RoutingRecord(conversation_id=e.conversation_id, kind="assigned",
+                              agent_id=e.agent_id, at=now) for e in chunk
+            )  # fmt: skip
+            update_rows(QueueEntry, chunk, ["state", "agent_id", "attempts"])
+            update_rows(AgentRoutingState, given, ["handled_today", "day", "last_assigned_at"])
+    return len(entries) / (time.perf_counter() - t0)
 
 
 def measure(agents: int, queued: int, decisions: int, processes: int) -> dict[str, Any]:
     """Set up Django against the configured database, populate, and time the phases."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "balie.conf.settings")
-    import multiprocessing
-
-    import django
-
-    django.setup()
+    setup_django()
     from django.core.management import call_command
     from django.db import connection
 
@@ -144,7 +229,7 @@ def measure(agents: int, queued: int, decisions: int, processes: int) -> dict[st
     from balie.organisations.models import Organisation
     from balie.routing import selection as sel
     from balie.routing.board import board_for
-    from balie.routing.engine import _waiting, route_entries
+    from balie.routing.engine import _waiting, route_entries, sweep_organisation
     from balie.routing.needs import need_now
 
     call_command("migrate", verbosity=0)
@@ -182,11 +267,17 @@ def measure(agents: int, queued: int, decisions: int, processes: int) -> dict[st
     dispatch.handlers_for = lambda name: tuple(h for h in every(name) if h.durable)  # type: ignore[assignment]
     quiet, _, _ = decide(entries[half:])
     dispatch.handlers_for = every
-    connection.close()
-    t0 = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        swept = sum(pool.map(sweeper, [org_id] * processes))
-    sweep_s = time.perf_counter() - t0
+    # Sweeps, each from the full queue with every agent free: one process, then several.
+    reset(org_id)
+    t0 = last = time.perf_counter()
+    single = 0
+    while placed := sweep_organisation(org_id, limit=400):
+        single += placed
+        last = time.perf_counter()
+    single_s = last - t0
+    reset(org_id)
+    swept, sweep_s = sweep(org_id, processes)
+    limit = write_limit(org_id, 2000, 50)
 
     def pct(values: list[float], q: float) -> float:
         return round(values[min(len(values) - 1, int(len(values) * q))] * 1000, 2)
@@ -203,9 +294,12 @@ def measure(agents: int, queued: int, decisions: int, processes: int) -> dict[st
         "quiet_p50_ms": pct(quiet, 0.5),
         "quiet_p99_ms": pct(quiet, 0.99),
         "assignments_per_s": round(assigned / elapsed),
+        "single_sweep_assigned": single,
+        "single_sweep_per_s": round(single / single_s) if single_s else 0,
         "processes": processes,
         "sweep_assigned": swept,
         "sweep_assignments_per_s": round(swept / sweep_s) if sweep_s else 0,
+        "write_limit_per_s": round(limit),
     }
 
 
@@ -275,9 +369,13 @@ def main() -> int:
               f"({r['assigned']}/{r['decisions']})\n"
               f"  the same without core's in-process realtime push: p50 {r['quiet_p50_ms']} ms, "
               f"p99 {r['quiet_p99_ms']} ms\n"
+              f"  sweep, 1 process, batches of 50: {r['single_sweep_per_s']} assignments/s "
+              f"({r['single_sweep_assigned']} assigned)\n"
               f"  sweep, {r['processes']} processes, batches of 50: "
               f"{r['sweep_assignments_per_s']} assignments/s "
-              f"({r['sweep_assigned']} assigned)")  # fmt: skip
+              f"({r['sweep_assigned']} assigned)\n"
+              f"  physical limit, the same rows written raw in batches of 50 (no reads, locks, "
+              f"ranking or events): {r['write_limit_per_s']} assignments/s")  # fmt: skip
     return 0
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 AgentId = int | str
 
@@ -180,10 +181,17 @@ def rarity(profiles: Iterable[AgentProfile]) -> dict[str, float]:
 
 def spare(profile: AgentProfile, need: Need, rare: Mapping[str, float]) -> float:
     """The rarity of the capabilities the agent has that this contact does not use."""
-    used = {f"lang:{need.language}", f"skill:{need.topic}", f"channel:{need.channel}"}
-    if need.training:
-        used.add(f"training:{need.training}")
-    return sum(rare.get(cap, 0.0) for cap in profile.caps - used)
+    used = _used(need.language, need.topic, need.channel, need.training)
+    return sum(rare.get(cap, 0.0) for cap in profile.caps if cap not in used)
+
+
+@cache
+def _used(language: str, topic: str, channel: str, training: str | None) -> frozenset[str]:
+    """The capabilities a contact uses (cached: ranking asks once per agent)."""
+    used = {f"lang:{language}", f"skill:{topic}", f"channel:{channel}"}
+    if training:
+        used.add(f"training:{training}")
+    return frozenset(used)
 
 
 def fit(profile: AgentProfile, need: Need) -> float:
