@@ -19,9 +19,11 @@ each in its own process:
    the capacity is exhausted; assignments/s up to the last batch that placed one;
 4. **sweep, N processes** (default 4): the same, with the processes set up first and started
    together, timed from that start to the last productive round;
-5. **physical limit**: the same rows the claims write (conversation UPDATE, status history and
-   routing record INSERTs, queue entry and agent state UPDATEs), written raw in transactions of
-   50, without reads, locks, ranking or events: what the database alone allows here.
+5. **physical limits**: the smallest write transaction (one UPDATE, COMMIT), p50/p99, the
+   floor of a decision in its own transaction; and the same rows the claims write
+   (conversation UPDATE, status history and routing record INSERTs, queue entry and agent
+   state UPDATEs), written raw in transactions of 50, without reads, locks, ranking or
+   events: what the database alone allows here.
 
 Also the pure decision alone (ranking the board for one contact, no database), p50/p99.
 """
@@ -219,6 +221,24 @@ def write_limit(org_id: int, n: int, batch: int) -> float:
     return len(entries) / (time.perf_counter() - t0)
 
 
+def commit_floor(org_id: int, n: int) -> list[float]:
+    """Seconds per smallest write transaction (one agent-state UPDATE, then COMMIT): what one
+    decision in its own transaction cannot go below on this server and disk."""
+    from django.db import transaction
+
+    from balie.routing.models import AgentRoutingState
+
+    ids = list(AgentRoutingState.objects.filter(agent__organisation_id=org_id)
+               .values_list("pk", flat=True)[:n])  # fmt: skip
+    out = []
+    for i, pk in enumerate(ids):
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            AgentRoutingState.objects.filter(pk=pk).update(handled_today=i)
+        out.append(time.perf_counter() - t0)
+    return sorted(out)
+
+
 def measure(agents: int, queued: int, decisions: int, processes: int) -> dict[str, Any]:
     """Set up Django against the configured database, populate, and time the phases."""
     setup_django()
@@ -243,7 +263,7 @@ def measure(agents: int, queued: int, decisions: int, processes: int) -> dict[st
         need = need_now(organisation, entry, entry.conversation.topic,
                         entry.conversation.language, board.steps, board.now)  # fmt: skip
         t0 = time.perf_counter()
-        sel.rank_agents(need, board.candidates(need), t0, board.rare, board.mixing)
+        sel.rank_agents(need, board.candidates(need), t0, board.rare, board.mixing, qualified=True)
         ranks.append(time.perf_counter() - t0)
     ranks.sort()
 
@@ -278,6 +298,7 @@ def measure(agents: int, queued: int, decisions: int, processes: int) -> dict[st
     reset(org_id)
     swept, sweep_s = sweep(org_id, processes)
     limit = write_limit(org_id, 2000, 50)
+    floor = commit_floor(org_id, 500)
 
     def pct(values: list[float], q: float) -> float:
         return round(values[min(len(values) - 1, int(len(values) * q))] * 1000, 2)
@@ -300,6 +321,8 @@ def measure(agents: int, queued: int, decisions: int, processes: int) -> dict[st
         "sweep_assigned": swept,
         "sweep_assignments_per_s": round(swept / sweep_s) if sweep_s else 0,
         "write_limit_per_s": round(limit),
+        "commit_p50_ms": pct(floor, 0.5),
+        "commit_p99_ms": pct(floor, 0.99),
     }
 
 
@@ -375,7 +398,9 @@ def main() -> int:
               f"{r['sweep_assignments_per_s']} assignments/s "
               f"({r['sweep_assigned']} assigned)\n"
               f"  physical limit, the same rows written raw in batches of 50 (no reads, locks, "
-              f"ranking or events): {r['write_limit_per_s']} assignments/s")  # fmt: skip
+              f"ranking or events): {r['write_limit_per_s']} assignments/s\n"
+              f"  physical limit, one-row UPDATE + COMMIT per transaction: "
+              f"p50 {r['commit_p50_ms']} ms, p99 {r['commit_p99_ms']} ms")  # fmt: skip
     return 0
 
 

@@ -155,3 +155,16 @@ def test_a_contact_waiting_twenty_targets_goes_before_everyone():
 def test_urgency_is_relative_to_the_channel_target():
     """A call at half its 20 s target goes before an e-mail 10 minutes into its hour."""
     assert sel.queue_key(0, 10, 20, 5) < sel.queue_key(0, 600, 3600, 5)
+
+
+def test_prequalified_ranking_equals_the_full_check():
+    """Given only qualified agents, qualified=True skips the profile check and ranks the same."""
+    pairs = [
+        (profile("a"), state(idle_since=5.0)),
+        (profile("b"), state(idle_since=1.0, handled_today=9)),
+        (profile("c"), state(on_shift=False)),
+        (profile("d"), state(load={"webchat": 3})),
+    ]
+    kept = [(p, s) for p, s in pairs if sel.qualifies(p, NEED)]
+    full = sel.rank_agents(NEED, kept, 100.0, {}, MIX)
+    assert sel.rank_agents(NEED, kept, 100.0, {}, MIX, qualified=True) == full == ["a", "b"]

@@ -116,7 +116,9 @@ def route_entries(
             continue
         skip = declined.get(entry.pk, set())
         candidates = board.candidates(need, skip)
-        ranked = sel.rank_agents(need, candidates, now.timestamp(), board.rare, board.mixing)
+        ranked = sel.rank_agents(
+            need, candidates, now.timestamp(), board.rare, board.mixing, qualified=True
+        )
         if not ranked:
             if not skip:
                 hopeless.add(need)

@@ -228,14 +228,25 @@ def rank_agents(
     now: float,
     rare: Mapping[str, float],
     mixing: Mixing,
+    *,
+    qualified: bool = False,
 ) -> list[AgentId]:
-    """The eligible agents for ``need``, best first (ties: longest idle, then id)."""
+    """The eligible agents for ``need``, best first (ties: longest idle, then id).
+
+    ``qualified=True``: the caller passes only agents whose profile :func:`qualifies` (the
+    engine's board keeps that list per need), so only shift, presence and room are checked.
+    """
     scored = [
-        (score(profile, state, need, now, rare), -state.idle_since, str(profile.id), profile.id)
+        (-score(profile, state, need, now, rare), state.idle_since, str(profile.id), profile.id)
         for profile, state in agents
-        if eligible(profile, state, need, mixing)
+        if (
+            state.on_shift
+            and state.present
+            and (qualified or qualifies(profile, need))
+            and has_room(profile, state, need.channel, mixing)
+        )
     ]
-    scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
+    scored.sort(key=lambda item: item[:3])
     return [item[3] for item in scored]
 
 
