@@ -25,7 +25,7 @@ from django.db import connection, transaction
 
 from balie.channels.whatsapp.events import WebhookReceived
 from balie.channels.whatsapp.models import WebhookEvent
-from balie.core.events import publish
+from balie.core.events import batch, publish
 
 log = structlog.get_logger(__name__)
 
@@ -55,9 +55,10 @@ def write_batch(items: list[tuple[int, str]]) -> list[int]:
         by_channel: dict[int, list[int]] = defaultdict(list)
         for row in rows:
             by_channel[row.channel_id].append(row.pk)
-        for channel_id, ids in by_channel.items():
-            for start in range(0, len(ids), EVENTS_PER_TASK):
-                publish(WebhookReceived.of(ids[start : start + EVENTS_PER_TASK], channel_id))
+        with batch():
+            for channel_id, ids in by_channel.items():
+                for start in range(0, len(ids), EVENTS_PER_TASK):
+                    publish(WebhookReceived.of(ids[start : start + EVENTS_PER_TASK], channel_id))
     return [row.pk for row in rows]
 
 

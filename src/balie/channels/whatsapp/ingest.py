@@ -13,7 +13,7 @@ import json
 from datetime import timedelta
 
 import structlog
-from django.db import transaction
+from django.db import connection, transaction
 
 from balie.channels.models import Channel
 from balie.channels.whatsapp.events import WebhookReceived
@@ -30,6 +30,7 @@ from balie.conversations.actions import do_update_delivery_status as update_stat
 from balie.conversations.delivery import DeliveryStatus
 from balie.conversations.models import Attachment, Direction, Message
 from balie.core import clock
+from balie.core.events import batch
 from balie.parties.actions import AddressClaim, SenderIdentity
 from balie.parties.models import AddressKind, DigitalAddress
 
@@ -43,8 +44,9 @@ STATUSES = {
     "failed": DeliveryStatus.FAILED,
 }
 SWEEP_AFTER = timedelta(minutes=1)
-#: stored events applied per transaction
-BATCH = 64
+#: stored events applied per transaction; SQLite has one writer at a time, so there a batch
+#: is kept short, or webhook commits wait behind it
+BATCH = {"postgresql": 64, "sqlite": 8}
 
 
 def on_webhook_received(evt: WebhookReceived) -> None:
@@ -92,8 +94,9 @@ def process_events(event_ids: list[int]) -> None:
     error for the sweep. Rows another worker holds are skipped (``SKIP LOCKED``): that worker
     applies them.
     """
-    for start in range(0, len(event_ids), BATCH):
-        chunk = event_ids[start : start + BATCH]
+    size = BATCH.get(connection.vendor, 8)
+    for start in range(0, len(event_ids), size):
+        chunk = event_ids[start : start + size]
         if _process_batch(chunk):
             continue
         for event_id in chunk:
@@ -113,8 +116,9 @@ def _process_batch(event_ids: list[int]) -> bool:
                 .filter(pk__in=event_ids, processed_at__isnull=True)
                 .order_by("pk")
             )
-            for event in events:
-                _apply(event)
+            with batch():  # the handler tasks of all its messages in one INSERT
+                for event in events:
+                    _apply(event)
             if events:
                 WebhookEvent.objects.filter(pk__in=[e.pk for e in events]).update(
                     processed_at=clock.now(), error=""
