@@ -10,8 +10,8 @@ For SQLite (a file in a temp dir) and PostgreSQL (a dedicated ``bench_wa`` datab
 2. start Balie's ASGI application under uvicorn (2 workers; WhatsApp POSTs take the lean
    group-commit path) and ``balie worker`` processes, each its own process;
 3. a load generator in another process POSTs pre-signed one-message webhooks over loopback
-   (a minimal HTTP/1.1 client on asyncio, concurrency 32, keep-alive; its CPU time is
-   printed) and measures acknowledgements;
+   (``balie.channels.simulators.whatsapp_load``: a minimal HTTP/1.1 client on asyncio,
+   concurrency 32, keep-alive; its CPU time is printed) and measures acknowledgements;
 4. after the load stops, wait until every event is applied and every task has run (party,
    conversation, message, routing, notice) and report how long that took;
 5. insert the same rows (the raw event row and its task row, same concurrency) straight into
@@ -22,7 +22,6 @@ For SQLite (a file in a temp dir) and PostgreSQL (a dedicated ``bench_wa`` datab
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -39,7 +38,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -68,87 +66,9 @@ def free_port() -> int:
 # --- load generator (runs in its own process) -----------------------------------------------
 def bodies(count: int, citizens: int) -> list[tuple[bytes, str]]:
     """Pre-signed webhook bodies: ``count`` messages from ``citizens`` people."""
-    from balie.channels.simulators.whatsapp_payloads import (
-        encode,
-        envelope,
-        message,
-        message_value,
-        signature,
-    )
+    from balie.channels.simulators.whatsapp_load import signed_bodies
 
-    out = []
-    for n in range(count):
-        wa_id = f"316{10000000 + n % citizens}"
-        raw = message(wa_id, "text", {"body": f"Vraag {n} over mijn paspoort"})
-        value = message_value(wa_id, f"Burger {n % citizens}", [raw])
-        body = encode(envelope("106540352242922", "31201234567", "messages", value))
-        out.append((body, signature(APP_SECRET, body)))
-    return out
-
-
-async def _load(url: str, work: list[tuple[bytes, str]]) -> dict[str, Any]:
-    """POST every body over ``CONCURRENCY`` keep-alive connections; time each answer.
-
-    A minimal HTTP/1.1 client on asyncio streams: httpx costs ~4 ms of CPU a request, which
-    on two cores would measure the load generator instead of the server.
-    """
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    requests = [
-        (
-            f"POST {parts.path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-            f"Content-Type: application/json\r\nX-Hub-Signature-256: {sig}\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        + body
-        for body, sig in work
-    ]
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    queue = iter(requests)
-
-    async def runner() -> None:
-        reader, writer = await asyncio.open_connection(host, port)
-        try:
-            for request in queue:
-                started = time.perf_counter()
-                writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n")[1:]:
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                if length:
-                    await reader.readexactly(length)
-                latencies.append(time.perf_counter() - started)
-                status = int(head.split(b" ", 2)[1])
-                statuses[status] = statuses.get(status, 0) + 1
-        finally:
-            writer.close()
-
-    cpu_started, started = time.process_time(), time.perf_counter()
-    await asyncio.gather(*(runner() for _ in range(CONCURRENCY)))
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "acknowledged": statuses.get(200, 0),
-        "statuses": statuses,
-        "elapsed": elapsed,
-        "p50_ms": latencies[len(latencies) // 2] * 1000,
-        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
-        "ended_at": time.time(),
-        "client_cpu_s": time.process_time() - cpu_started,
-    }
-
-
-def load_main(url: str, count: int, citizens: int) -> None:
-    """Entry of the load-generator process: warm up, then measure; prints JSON."""
-    import uvloop
-
-    work = bodies(count + 200, citizens)
-    uvloop.install()
-    asyncio.run(_load(url, work[count:]))  # warm-up: connections, imports, caches
-    print(json.dumps(asyncio.run(_load(url, work[:count]))), flush=True)
+    return signed_bodies(count, citizens, APP_SECRET)
 
 
 # --- databases ----------------------------------------------------------------------------
@@ -326,13 +246,17 @@ def run(
         out = subprocess.run(
             [
                 PYTHON,
-                __file__,
-                "--load",
+                "-m",
+                "balie.channels.simulators.whatsapp_load",
                 url,
                 "--messages",
                 str(count),
                 "--citizens",
                 str(citizens),
+                "--secret",
+                APP_SECRET,
+                "--concurrency",
+                str(CONCURRENCY),
             ],
             env=db.env,
             check=True,
@@ -405,7 +329,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--citizens", type=int, default=0, help="default: messages / 2")
-    parser.add_argument("--load", help=argparse.SUPPRESS)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument(
         "--defer-workers",
@@ -414,15 +337,12 @@ def main() -> int:
     )
     args = parser.parse_args()
     citizens = args.citizens or max(1, args.messages // 2)
-    if args.load:
-        load_main(args.load, args.messages, citizens)
-        return 0
     import django
-    import httpx
+    import uvicorn
 
     print(
         f"# whatsapp_ingest — {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"Django {django.__version__}, httpx {httpx.__version__}, {platform.platform()}\n"
+        f"Django {django.__version__}, uvicorn {uvicorn.__version__}, {platform.platform()}\n"
         f"# {args.messages} one-message webhooks from {citizens} citizens, concurrency "
         f"{CONCURRENCY}, uvicorn (ASGI, lean WhatsApp ingest) 2 workers + balie worker processes "
         f"({'started after the load' if args.defer_workers else 'running during the load'}), "

@@ -208,3 +208,17 @@ def test_other_requests_pass_through_to_django(ingress, wa_channel):
     response = httpx.get(url, params=params)
     assert (response.status_code, response.text) == (200, "42")
     assert httpx.get(f"{ingress.base_url}/healthz").status_code == 200
+
+
+def test_a_host_outside_allowed_hosts_is_a_400(ingress, wa_channel):
+    """As in Django, a Host header not in ALLOWED_HOSTS is refused and nothing is stored."""
+    body = fixture_bytes("text")
+    url = f"{ingress.base_url}/webhooks/whatsapp/{wa_channel.key}/"
+    headers = {
+        "Content-Type": "application/json",
+        "X-Hub-Signature-256": signature(APP_SECRET, body),
+        "Host": "evil.example",
+    }
+    response = httpx.post(url, content=body, headers=headers)
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "disallowed_host")
+    assert nothing_stored()

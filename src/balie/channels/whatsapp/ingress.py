@@ -1,11 +1,12 @@
 """The lean ASGI path for WhatsApp webhook POSTs, mounted in front of Django.
 
 ``POST /webhooks/whatsapp/<key>/`` is answered here without Django's middleware, URL resolver
-and request objects: find the channel (cached per process for ``CHANNEL_TTL`` seconds), check
-size and media type (413, 415), read the raw bytes, verify the signature over them (401, 403)
-and the envelope (400) with the same functions the Django view uses, then hand the body to the
-process's :class:`~balie.channels.whatsapp.groupcommit.GroupCommitter` and answer 200 only
-after the commit that holds it. A failed or late commit answers 503, which Meta retries; the
+and request objects: check the Host against ``ALLOWED_HOSTS`` (400), find the channel (cached
+per process for ``CHANNEL_TTL`` seconds), check size and media type (413, 415), read the raw
+bytes, verify the signature over them (401, 403) and the envelope (400) with the same functions
+the Django view uses, then hand the body to the process's
+:class:`~balie.channels.whatsapp.groupcommit.GroupCommitter` and answer 200 only after the
+commit that holds it. A failed or late commit answers 503, which Meta retries; the
 wamid dedupes the retry. Everything else (the GET handshake, other channels, the workspace)
 goes to the wrapped application unchanged.
 """
@@ -22,7 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from django.conf import settings
 from django.db import close_old_connections, connection
+from django.http.request import split_domain_port, validate_host
 
 from balie.channels.base import WebhookRejected, body_limit, check_declared, check_received
 from balie.channels.models import Channel
@@ -123,6 +126,7 @@ class WhatsAppIngress:
         """Check, store durably, then acknowledge one webhook POST."""
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
+            _check_host(headers.get("host", ""))
             channel = await self.channels.get(key)
             if channel is None:
                 raise WebhookRejected(404, "unknown_channel", "no such channel")
@@ -144,6 +148,16 @@ class WhatsAppIngress:
             await _respond(send, 503, json.dumps(unavailable.payload()).encode(), retry_after=True)
             return
         await _respond(send, 200, b"")
+
+
+def _check_host(host: str) -> None:
+    """``ALLOWED_HOSTS`` as Django applies it (400), since this path skips Django's request."""
+    domain, _port = split_domain_port(host)
+    allowed = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    if not domain or not validate_host(domain, allowed):
+        raise WebhookRejected(400, "disallowed_host", f"host {host!r} is not served here")
 
 
 class _ClientGone(Exception):
