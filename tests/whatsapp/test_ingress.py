@@ -222,3 +222,16 @@ def test_a_host_outside_allowed_hosts_is_a_400(ingress, wa_channel):
     response = httpx.post(url, content=body, headers=headers)
     assert (response.status_code, response.json()["error"]["code"]) == (400, "disallowed_host")
     assert nothing_stored()
+
+
+def test_the_load_generator_speaks_http_the_server_accepts(ingress, wa_channel, run_tasks):
+    """The benchmark's load generator gets every signed POST acknowledged and applied."""
+    import asyncio
+
+    from balie.channels.simulators.whatsapp_load import post_all, signed_bodies
+
+    url = f"{ingress.base_url}/webhooks/whatsapp/{wa_channel.key}/"
+    result = asyncio.run(post_all(url, signed_bodies(10, 5, APP_SECRET), concurrency=4))
+    assert (result["acknowledged"], result["statuses"]) == (10, {200: 10})
+    run_tasks()
+    assert Message.objects.filter(direction=Direction.INBOUND).count() == 10
