@@ -23,6 +23,7 @@ from balie.channels.whatsapp.ingress import WhatsAppIngress
 from balie.channels.whatsapp.models import WebhookEvent
 from balie.conversations.models import Direction, Message
 from balie.parties.models import Party
+from tests.conftest import ON_POSTGRES
 from tests.whatsapp.conftest import APP_SECRET, fixture_bytes, fixture_json
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -235,3 +236,24 @@ def test_the_load_generator_speaks_http_the_server_accepts(ingress, wa_channel, 
     assert (result["acknowledged"], result["statuses"]) == (10, {200: 10})
     run_tasks()
     assert Message.objects.filter(direction=Direction.INBOUND).count() == 10
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's single write lock")
+def test_on_sqlite_the_writer_waits_for_the_write_lock(post):
+    """A POST arriving while another process holds SQLite's write lock is stored once it is free."""
+    import sqlite3
+
+    from django.db import connection
+
+    other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            answer = pool.submit(post, fixture_bytes("text"))
+            time.sleep(0.5)
+            assert not answer.done()
+            other.execute("COMMIT")
+            assert answer.result().status_code == 200
+    finally:
+        other.close()
+    assert WebhookEvent.objects.count() == 1

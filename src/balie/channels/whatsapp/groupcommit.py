@@ -17,11 +17,12 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
 import structlog
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from balie.channels.whatsapp.events import WebhookReceived
 from balie.channels.whatsapp.models import WebhookEvent
@@ -31,6 +32,8 @@ log = structlog.get_logger(__name__)
 
 #: most POSTs written in one transaction
 MAX_BATCH = 256
+#: seconds the SQLite writer keeps asking for the database's one write lock
+SQLITE_LOCK_WAIT = 8.0
 #: stored events announced per processing task, so several workers share a large commit
 EVENTS_PER_TASK = 32
 
@@ -60,6 +63,27 @@ def write_batch(items: list[tuple[int, str]]) -> list[int]:
                 for start in range(0, len(ids), EVENTS_PER_TASK):
                     publish(WebhookReceived.of(ids[start : start + EVENTS_PER_TASK], channel_id))
     return [row.pk for row in rows]
+
+
+def _write(items: list[tuple[int, str]]) -> None:
+    """:func:`write_batch`; on SQLite, poll for the write lock every millisecond for up to
+    ``SQLITE_LOCK_WAIT`` seconds instead of using SQLite's busy handler, whose sleeps grow to
+    100 ms and keep losing the lock to a worker that writes in quick succession."""
+    if connection.vendor != "sqlite":
+        write_batch(items)
+        return
+    connection.ensure_connection()
+    connection.connection.execute("PRAGMA busy_timeout = 0")
+    deadline = time.monotonic() + SQLITE_LOCK_WAIT
+    while True:
+        try:
+            write_batch(items)
+        except OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.001)
+        else:
+            return
 
 
 class GroupCommitter:
@@ -124,7 +148,7 @@ class GroupCommitter:
             return
         error: BaseException | None = None
         try:
-            write_batch([(p.channel_id, p.text) for p in live])
+            _write([(p.channel_id, p.text) for p in live])
         except Exception as exc:
             log.exception("whatsapp_group_commit_failed", size=len(live))
             connection.close()  # a broken connection must not poison the next batch
