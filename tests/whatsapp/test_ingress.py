@@ -257,3 +257,19 @@ def test_on_sqlite_the_writer_waits_for_the_write_lock(post):
     finally:
         other.close()
     assert WebhookEvent.objects.count() == 1
+
+
+def test_an_unreachable_database_answers_503(post, ingress, monkeypatch):
+    """When the channel cannot be looked up, the answer is a retryable 503, never a 500."""
+    from django.db import OperationalError
+
+    from balie.channels.whatsapp import ingress as module
+
+    def down(key: str) -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(module, "_lookup", down)
+    response = post(fixture_bytes("text"))
+    assert (response.status_code, response.headers["Retry-After"]) == (503, "1")
+    monkeypatch.undo()
+    assert post(fixture_bytes("text")).status_code == 200

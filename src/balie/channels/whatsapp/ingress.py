@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -52,7 +52,7 @@ class ChannelKeys:
     """What the ingest needs of a channel: its id and its (decrypted) app secret."""
 
     pk: int
-    app_secret: str
+    app_secret: str = field(repr=False)
 
 
 class ChannelCache:
@@ -65,22 +65,23 @@ class ChannelCache:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="balie-whatsapp-lookup")
 
     async def get(self, key: str) -> ChannelKeys | None:
-        """The channel for ``key``, or None when there is no active one."""
+        """The channel for ``key``, or None when there is no active one; raises if the
+        database cannot be asked (nothing is cached then)."""
         hit = self._entries.get(key)
         if hit is not None and hit[0] > time.monotonic():
             return hit[1]
         pending = self._pending.get(key)
         if pending is None:  # one lookup per key, however many requests wait for it
-            loop = asyncio.get_running_loop()
-            pending = asyncio.ensure_future(loop.run_in_executor(self._executor, _lookup, key))
+            pending = asyncio.get_running_loop().run_in_executor(self._executor, _lookup, key)
             self._pending[key] = pending
-            try:
-                value = await pending
-            finally:
-                self._pending.pop(key, None)
-            self._entries[key] = (time.monotonic() + self.ttl, value)
-            return value
-        return await pending
+            pending.add_done_callback(lambda done: self._store(key, done))
+        # shielded: one waiter that goes away must not cancel the lookup for the others
+        return await asyncio.shield(pending)
+
+    def _store(self, key: str, done: asyncio.Future[ChannelKeys | None]) -> None:
+        self._pending.pop(key, None)
+        if not done.cancelled() and done.exception() is None:
+            self._entries[key] = (time.monotonic() + self.ttl, done.result())
 
     def close(self) -> None:
         """Close the lookup thread's database connection and stop the thread."""
@@ -127,7 +128,12 @@ class WhatsAppIngress:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
             _check_host(headers.get("host", ""))
-            channel = await self.channels.get(key)
+            try:
+                channel = await self.channels.get(key)
+            except Exception as exc:  # the database is unreachable: Meta must retry
+                log.warning("whatsapp_ingest_unavailable", key=key, error=type(exc).__name__)
+                await _unavailable(send)
+                return
             if channel is None:
                 raise WebhookRejected(404, "unknown_channel", "no such channel")
             check_declared(headers.get("content-length"), headers.get("content-type"))
@@ -144,8 +150,7 @@ class WhatsAppIngress:
             await asyncio.wait_for(committed, COMMIT_TIMEOUT)
         except Exception as exc:  # the commit failed or is late: Meta must retry
             log.warning("whatsapp_ingest_unavailable", key=key, error=type(exc).__name__)
-            unavailable = WebhookRejected(503, "unavailable", "not stored; retry later")
-            await _respond(send, 503, json.dumps(unavailable.payload()).encode(), retry_after=True)
+            await _unavailable(send)
             return
         await _respond(send, 200, b"")
 
@@ -179,6 +184,12 @@ async def _read_body(receive: Receive) -> bytes:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return check_received(b"".join(chunks))
+
+
+async def _unavailable(send: Send) -> None:
+    """503 with Retry-After: nothing was stored, and Meta should deliver again."""
+    body = WebhookRejected(503, "unavailable", "not stored; retry later").payload()
+    await _respond(send, 503, json.dumps(body).encode(), retry_after=True)
 
 
 async def _respond(send: Send, status: int, body: bytes, *, retry_after: bool = False) -> None:
