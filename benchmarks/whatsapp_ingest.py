@@ -286,8 +286,7 @@ def run(
             "raw_grouped_per_s": raw_grouped,
         }
     finally:
-        for proc in procs:
-            proc.kill()
+        _stop(procs)  # terminate first: uvicorn's supervisor then stops its worker processes
         sim.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
