@@ -12,7 +12,15 @@ from tests.helpers import receive
 
 pytestmark = pytest.mark.django_db
 
-BALIE_APPS = {"audit", "organisations", "routing", "parties", "channels", "conversations", "whatsapp"}
+BALIE_APPS = {
+    "audit",
+    "organisations",
+    "routing",
+    "parties",
+    "channels",
+    "conversations",
+    "whatsapp",
+}
 INLINE_ONLY = {
     "routing.AgentLanguage",
     "routing.AgentSkill",
