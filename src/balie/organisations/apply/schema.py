@@ -11,14 +11,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-CHANNEL_KINDS = ("whatsapp", "email", "webchat", "messenger", "instagram", "x", "phone", "api")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
-_LANG = re.compile(r"^[a-z]{2,3}$")
-_TIME = re.compile(r"^([01][0-9]|2[0-4]):[0-5][0-9]$")
-_ENV = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+from balie.organisations.apply.channel_schema import ChannelConfig, validate_channel
+from balie.organisations.apply.validator import (
+    CHANNEL_KINDS,
+    DAYS,
+    LANG,
+    SLUG,
+    TIME,
+    Path,
+    Validator,
+)
 
-Path = tuple[str | int, ...]
+__all__ = ["AgentConfig", "ChannelConfig", "Config", "validate"]
 
 
 @dataclass
@@ -36,18 +40,6 @@ class AgentConfig:
 
 
 @dataclass
-class ChannelConfig:
-    key: str
-    kind: str
-    name: str
-    team: str
-    settings: dict[str, Any]
-    secrets: dict[str, dict[str, str]]
-    active: bool
-    templates: list[dict[str, str]] = field(default_factory=list)
-
-
-@dataclass
 class Config:
     organisation: dict[str, Any]
     teams: list[dict[str, str]] = field(default_factory=list)
@@ -55,97 +47,6 @@ class Config:
     topics: list[dict[str, Any]] = field(default_factory=list)
     agents: list[AgentConfig] = field(default_factory=list)
     channels: list[ChannelConfig] = field(default_factory=list)
-
-
-class Validator:
-    """Collects problems while reading a parsed TOML document."""
-
-    def __init__(self) -> None:
-        self.problems: list[tuple[Path, str]] = []
-
-    def problem(self, path: Path, message: str) -> None:
-        self.problems.append((path, message))
-
-    def table(
-        self, value: Any, path: Path, allowed: set[str], required: set[str]
-    ) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            self.problem(path, "must be a table")
-            return {}
-        for key in sorted(set(value) - allowed):
-            self.problem((*path, key), f"unknown key (allowed: {', '.join(sorted(allowed))})")
-        for key in sorted(required - set(value)):
-            self.problem((*path, key), "is required")
-        return value
-
-    def string(
-        self,
-        table: dict[str, Any],
-        key: str,
-        path: Path,
-        *,
-        default: str = "",
-        pattern: re.Pattern[str] | None = None,
-        limit: int = 200,
-    ) -> str:
-        value = table.get(key, default)
-        if not isinstance(value, str):
-            self.problem((*path, key), "must be a string")
-            return default
-        if pattern is not None and not pattern.match(value):
-            self.problem((*path, key), f"{value!r} is not valid here")
-        if len(value) > limit:
-            self.problem((*path, key), f"is longer than {limit} characters")
-        return value
-
-    def integer(self, value: Any, path: Path, low: int, high: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.problem(path, f"must be a whole number from {low} to {high}")
-            return low
-        return int(value)
-
-    def boolean(self, table: dict[str, Any], key: str, path: Path, default: bool) -> bool:
-        value = table.get(key, default)
-        if not isinstance(value, bool):
-            self.problem((*path, key), "must be true or false")
-            return default
-        return value
-
-    def levels(self, value: Any, path: Path, key_pattern: re.Pattern[str]) -> dict[str, int]:
-        if not isinstance(value, dict):
-            self.problem(path, "must be a table of name = level (1-5)")
-            return {}
-        result: dict[str, int] = {}
-        for name, level in value.items():
-            if not key_pattern.match(name):
-                self.problem((*path, name), f"{name!r} is not a valid code")
-            result[name] = self.integer(level, (*path, name), 1, 5)
-        return result
-
-    def string_list(self, value: Any, path: Path) -> list[str]:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.problem(path, "must be a list of strings")
-            return []
-        return list(value)
-
-    def hours(self, value: Any, path: Path) -> list[list[str]]:
-        """A list of ["HH:MM", "HH:MM"] periods."""
-        if not isinstance(value, list):
-            self.problem(path, 'must be a list like [["08:30", "17:00"]]')
-            return []
-        periods: list[list[str]] = []
-        for i, period in enumerate(value):
-            ok = (
-                isinstance(period, list)
-                and len(period) == 2
-                and all(isinstance(t, str) and _TIME.match(t) for t in period)
-                and period[0] < period[1]
-            )
-            if not ok:
-                self.problem((*path, i), 'must be ["HH:MM", "HH:MM"] with start before end')
-                continue
-            periods.append([str(period[0]), str(period[1])])
-        return periods
 
 
 def validate(doc: dict[str, Any]) -> tuple[Config | None, list[tuple[Path, str]]]:
@@ -176,7 +77,7 @@ def validate(doc: dict[str, Any]) -> tuple[Config | None, list[tuple[Path, str]]
         _agent(v, a, ("agents", i), refs) for i, a in enumerate(_array(v, doc, "agents"))
     ]
     config.channels = [
-        _channel(v, c, ("channels", i), team_slugs)
+        validate_channel(v, c, ("channels", i), team_slugs)
         for i, c in enumerate(_array(v, doc, "channels"))
     ]
     for name, items, key in (
@@ -223,7 +124,7 @@ def _organisation(v: Validator, raw: Any) -> dict[str, Any]:
         v.problem((*path, "time_zone"), f"unknown time zone {time_zone!r}")
     languages = v.string_list(t.get("languages", ["nl"]), (*path, "languages"))
     for i, language in enumerate(languages):
-        if not _LANG.match(language):
+        if not LANG.match(language):
             v.problem((*path, "languages", i), f"{language!r} is not an ISO 639-1 code")
     hours_raw = t.get("business_hours", {})
     hours: dict[str, list[list[str]]] = {}
@@ -236,7 +137,7 @@ def _organisation(v: Validator, raw: Any) -> dict[str, Any]:
             d: v.hours(hours_raw[d], (*path, "business_hours", d)) for d in DAYS if d in hours_raw
         }
     return {
-        "slug": v.string(t, "slug", path, pattern=_SLUG),
+        "slug": v.string(t, "slug", path, pattern=SLUG),
         "name": v.string(t, "name", path),
         "time_zone": time_zone,
         "languages": languages,
@@ -250,7 +151,7 @@ def _organisation(v: Validator, raw: Any) -> dict[str, Any]:
 
 def _coded(v: Validator, raw: Any, path: Path, key: str) -> dict[str, str]:
     t = v.table(raw, path, {key, "name"}, {key, "name"})
-    return {key: v.string(t, key, path, pattern=_SLUG), "name": v.string(t, "name", path)}
+    return {key: v.string(t, key, path, pattern=SLUG), "name": v.string(t, "name", path)}
 
 
 def _topic(
@@ -265,7 +166,7 @@ def _topic(
     if training and training not in trainings:
         v.problem((*path, "required_training"), f"unknown training {training!r}")
     return {
-        "code": v.string(t, "code", path, pattern=_SLUG),
+        "code": v.string(t, "code", path, pattern=SLUG),
         "name": v.string(t, "name", path),
         "team": team,
         "required_training": training,
@@ -295,7 +196,7 @@ def _agent(
     for i, team in enumerate(agent_teams):
         if team not in teams:
             v.problem((*path, "teams", i), f"unknown team {team!r}")
-    skills = v.levels(t.get("skills", {}), (*path, "skills"), _SLUG)
+    skills = v.levels(t.get("skills", {}), (*path, "skills"), SLUG)
     for code in skills:
         if code not in topics:
             v.problem((*path, "skills", code), f"unknown topic {code!r}")
@@ -314,7 +215,7 @@ def _agent(
         email=v.string(t, "email", path, limit=254),
         teams=agent_teams,
         supervisor=v.boolean(t, "supervisor", path, False),
-        languages=v.levels(t.get("languages", {}), (*path, "languages"), _LANG),
+        languages=v.levels(t.get("languages", {}), (*path, "languages"), LANG),
         skills=skills,
         trainings=_trainings(v, t.get("trainings", []), (*path, "trainings"), trainings),
         channels=channels,
@@ -353,81 +254,7 @@ def _shifts(v: Validator, raw: Any, path: Path) -> list[dict[str, Any]]:
         for day in days:
             if day not in DAYS:
                 v.problem((*path, i, "days"), f"unknown day {day!r}")
-        start = v.string(t, "start", (*path, i), pattern=_TIME)
-        end = v.string(t, "end", (*path, i), pattern=_TIME)
+        start = v.string(t, "start", (*path, i), pattern=TIME)
+        end = v.string(t, "end", (*path, i), pattern=TIME)
         shifts.append({"days": days, "start": start, "end": end})
     return shifts
-
-
-def _channel(v: Validator, raw: Any, path: Path, teams: set[str]) -> ChannelConfig:
-    allowed = {"key", "kind", "name", "team", "settings", "secrets", "active", "templates"}
-    t = v.table(raw, path, allowed, {"key", "kind", "name"})
-    kind = v.string(t, "kind", path)
-    if kind not in CHANNEL_KINDS:
-        v.problem((*path, "kind"), f"unknown kind {kind!r} (use {', '.join(CHANNEL_KINDS)})")
-    team = v.string(t, "team", path)
-    if team and team not in teams:
-        v.problem((*path, "team"), f"unknown team {team!r}")
-    settings = t.get("settings", {})
-    if not isinstance(settings, dict):
-        v.problem((*path, "settings"), "must be a table")
-        settings = {}
-    secrets: dict[str, dict[str, str]] = {}
-    raw_secrets = t.get("secrets", {})
-    if not isinstance(raw_secrets, dict):
-        v.problem((*path, "secrets"), 'must be a table of name = { env = "VAR" }')
-        raw_secrets = {}
-    for name, ref in raw_secrets.items():
-        spath = (*path, "secrets", name)
-        if not isinstance(ref, dict) or set(ref) not in ({"env"}, {"file"}):
-            v.problem(spath, 'must reference the environment: { env = "VAR" } or { file = "…" }')
-            continue
-        if "env" in ref and not (isinstance(ref["env"], str) and _ENV.match(ref["env"])):
-            v.problem(spath, "env must name an environment variable (A-Z, 0-9, _)")
-            continue
-        secrets[name] = {k: str(val) for k, val in ref.items()}
-    templates = _templates(v, t.get("templates", []), (*path, "templates"))
-    if templates and kind != "whatsapp":
-        v.problem((*path, "templates"), "only WhatsApp channels have message templates")
-    return ChannelConfig(
-        templates=templates,
-        key=v.string(t, "key", path, pattern=_SLUG),
-        kind=kind,
-        name=v.string(t, "name", path),
-        team=team,
-        settings=settings,
-        secrets=secrets,
-        active=v.boolean(t, "active", path, True),
-    )
-
-
-_TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
-TEMPLATE_CATEGORIES = ("UTILITY", "MARKETING", "AUTHENTICATION")
-
-
-def _templates(v: Validator, raw: Any, path: Path) -> list[dict[str, str]]:
-    """WhatsApp message templates as submitted to Meta (their review status comes from Meta)."""
-    if not isinstance(raw, list):
-        v.problem(
-            path, 'must be a list like [{ name = "antwoord_klaar", language = "nl", body = "…" }]'
-        )
-        return []
-    templates = []
-    for i, item in enumerate(raw):
-        t = v.table(
-            item, (*path, i), {"name", "language", "category", "body"}, {"name", "language", "body"}
-        )
-        category = v.string(t, "category", (*path, i), default="UTILITY")
-        if category not in TEMPLATE_CATEGORIES:
-            v.problem((*path, i, "category"), f"must be one of {', '.join(TEMPLATE_CATEGORIES)}")
-        templates.append(
-            {
-                "name": v.string(t, "name", (*path, i), pattern=_TEMPLATE_NAME),
-                "language": v.string(
-                    t, "language", (*path, i), pattern=re.compile(r"^[a-z]{2}(_[A-Z]{2})?$")
-                ),
-                "category": category,
-                "body": v.string(t, "body", (*path, i), limit=1024),
-            }
-        )
-    return templates

@@ -1,0 +1,95 @@
+"""Validation of the channels of a configuration file (and WhatsApp templates)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from balie.organisations.apply.validator import CHANNEL_KINDS, ENV, SLUG, Path, Validator
+
+
+@dataclass
+class ChannelConfig:
+    key: str
+    kind: str
+    name: str
+    team: str
+    settings: dict[str, Any]
+    secrets: dict[str, dict[str, str]]
+    active: bool
+    templates: list[dict[str, str]] = field(default_factory=list)
+
+
+def validate_channel(v: Validator, raw: Any, path: Path, teams: set[str]) -> ChannelConfig:
+    allowed = {"key", "kind", "name", "team", "settings", "secrets", "active", "templates"}
+    t = v.table(raw, path, allowed, {"key", "kind", "name"})
+    kind = v.string(t, "kind", path)
+    if kind not in CHANNEL_KINDS:
+        v.problem((*path, "kind"), f"unknown kind {kind!r} (use {', '.join(CHANNEL_KINDS)})")
+    team = v.string(t, "team", path)
+    if team and team not in teams:
+        v.problem((*path, "team"), f"unknown team {team!r}")
+    settings = t.get("settings", {})
+    if not isinstance(settings, dict):
+        v.problem((*path, "settings"), "must be a table")
+        settings = {}
+    secrets: dict[str, dict[str, str]] = {}
+    raw_secrets = t.get("secrets", {})
+    if not isinstance(raw_secrets, dict):
+        v.problem((*path, "secrets"), 'must be a table of name = { env = "VAR" }')
+        raw_secrets = {}
+    for name, ref in raw_secrets.items():
+        spath = (*path, "secrets", name)
+        if not isinstance(ref, dict) or set(ref) not in ({"env"}, {"file"}):
+            v.problem(spath, 'must reference the environment: { env = "VAR" } or { file = "…" }')
+            continue
+        if "env" in ref and not (isinstance(ref["env"], str) and ENV.match(ref["env"])):
+            v.problem(spath, "env must name an environment variable (A-Z, 0-9, _)")
+            continue
+        secrets[name] = {k: str(val) for k, val in ref.items()}
+    templates = _templates(v, t.get("templates", []), (*path, "templates"))
+    if templates and kind != "whatsapp":
+        v.problem((*path, "templates"), "only WhatsApp channels have message templates")
+    return ChannelConfig(
+        templates=templates,
+        key=v.string(t, "key", path, pattern=SLUG),
+        kind=kind,
+        name=v.string(t, "name", path),
+        team=team,
+        settings=settings,
+        secrets=secrets,
+        active=v.boolean(t, "active", path, True),
+    )
+
+
+_TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
+TEMPLATE_CATEGORIES = ("UTILITY", "MARKETING", "AUTHENTICATION")
+
+
+def _templates(v: Validator, raw: Any, path: Path) -> list[dict[str, str]]:
+    """WhatsApp message templates as submitted to Meta (their review status comes from Meta)."""
+    if not isinstance(raw, list):
+        v.problem(
+            path, 'must be a list like [{ name = "antwoord_klaar", language = "nl", body = "…" }]'
+        )
+        return []
+    templates = []
+    for i, item in enumerate(raw):
+        t = v.table(
+            item, (*path, i), {"name", "language", "category", "body"}, {"name", "language", "body"}
+        )
+        category = v.string(t, "category", (*path, i), default="UTILITY")
+        if category not in TEMPLATE_CATEGORIES:
+            v.problem((*path, i, "category"), f"must be one of {', '.join(TEMPLATE_CATEGORIES)}")
+        templates.append(
+            {
+                "name": v.string(t, "name", (*path, i), pattern=_TEMPLATE_NAME),
+                "language": v.string(
+                    t, "language", (*path, i), pattern=re.compile(r"^[a-z]{2}(_[A-Z]{2})?$")
+                ),
+                "category": category,
+                "body": v.string(t, "body", (*path, i), limit=1024),
+            }
+        )
+    return templates
