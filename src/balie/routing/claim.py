@@ -16,7 +16,12 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from balie.conversations.actions import do_assign_many
-from balie.conversations.actions.bulk import update_rows
+from balie.conversations.actions.bulk import (
+    Statement,
+    insert_statement,
+    run_statements,
+    update_statement,
+)
 from balie.conversations.models import Conversation
 from balie.conversations.workflow import Status
 from balie.core import clock, events
@@ -84,13 +89,18 @@ def claim(board: Board, requests: list[Request]) -> dict[int, Claim]:
             results[request.entry_id] = _place(
                 board, request, entries, conversations, locks, states, records, assign
             )
-        do_assign_many(assign, reason=ROUTED)
-        RoutingRecord.objects.bulk_create(records)
-        # One write per table for the whole batch.
+        # One write per table for the whole batch, sent together (one round trip on
+        # PostgreSQL).
+        writes: list[Statement] = []
+        do_assign_many(assign, reason=ROUTED, defer=writes)
+        writes.append(insert_statement(RoutingRecord, records))
         moved = [e for e in entries.values() if e.state != EntryState.WAITING]
-        update_rows(QueueEntry, moved, ["state", "agent_id", "attempts"])
+        writes.append(update_statement(QueueEntry, moved, ["state", "agent_id", "attempts"]))
         given = [lock for lock in locks.values() if lock.last_assigned_at == board.now]
-        update_rows(AgentRoutingState, given, ["handled_today", "day", "last_assigned_at"])
+        writes.append(
+            update_statement(AgentRoutingState, given, ["handled_today", "day", "last_assigned_at"])
+        )
+        run_statements(writes)
         for agent_id, state in states.items():
             board.states[agent_id] = state
     return results

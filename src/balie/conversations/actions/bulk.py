@@ -30,6 +30,7 @@ def do_assign_many(
     *,
     actor: Agent | None = None,
     reason: str = "",
+    defer: list[Statement] | None = None,
 ) -> list[Conversation]:
     """Give each conversation to its agent and move it to ``assigned``; returns those changed.
 
@@ -37,7 +38,9 @@ def do_assign_many(
     ``do_assign``), each conversation at most once. Every pair is checked before anything is
     written: a pair the workflow table or the organisation check refuses raises
     WorkflowViolation and nothing of the batch is written or published. Capacity checks are
-    the router's job (it holds the agents' locks).
+    the router's job (it holds the agents' locks). With ``defer``, the two writes are
+    appended to it for the caller to run (:func:`run_statements`, before the transaction
+    ends) together with its own.
     """
     moves: list[tuple[Conversation, Agent, Status]] = []
     for conversation, agent in pairs:
@@ -94,28 +97,92 @@ def do_assign_many(
                 )
             )
         changed = [conversation for conversation, _, _ in moves]
-        update_rows(Conversation, changed, ["assignee_id", "status", "updated_at"])
-        StatusChange.objects.bulk_create(history)
+        writes = [
+            update_statement(Conversation, changed, ["assignee_id", "status", "updated_at"]),
+            insert_statement(StatusChange, history),
+        ]
+        if defer is None:
+            for write in writes:  # one statement each, as before
+                run_statements([write])
+        else:
+            defer.extend(writes)
     return changed
 
 
+#: A statement and its parameters, for :func:`run_statements`.
+Statement = tuple[str, list[Any]]
+
+
+def run_statements(statements: Sequence[Statement]) -> None:
+    """Execute ``statements`` in order: on PostgreSQL in one round trip (client-side binding
+    takes several statements in one ``execute``), elsewhere one by one."""
+    statements = [s for s in statements if s[0]]
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            cursor.execute(
+                "; ".join(sql for sql, _ in statements),
+                [p for _, params in statements for p in params],
+            )
+            return
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def insert_statement(model: type[Model], rows: Sequence[Model]) -> Statement:
+    """The ``INSERT … VALUES`` of ``rows``, as ``bulk_create`` would write them (``pre_save``:
+    ``auto_now_add``), without reading the new keys back: the rows' ``pk`` stays unset. For
+    callers that drop the instances after the write (history and records). No rows: ``""``.
+    """
+    if not rows:
+        return "", []
+    meta, quote = model._meta, connection.ops.quote_name
+    fields: list[Any] = [f for f in meta.concrete_fields if not f.primary_key]
+    params: list[Any] = []
+    for row in rows:
+        for field in fields:
+            params.append(field.get_db_prep_save(field.pre_save(row, True), connection))
+    holders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    columns = ", ".join(quote(field.column) for field in fields)
+    values = ", ".join([holders] * len(rows))
+    # Names come from the model's meta, every value is a parameter.
+    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values}", params  # noqa: S608
+
+
 def update_rows(model: type[Model], rows: Sequence[Model], columns: Sequence[str]) -> None:
-    """Write ``columns`` (attribute names) of ``rows`` in one ``UPDATE … FROM (VALUES …)``.
+    """Write ``columns`` (attribute names) of ``rows`` in one statement
+    (see :func:`update_statement`)."""
+    run_statements([update_statement(model, rows, columns)])
+
+
+def update_statement(
+    model: type[Model], rows: Sequence[Model], columns: Sequence[str]
+) -> Statement:
+    """The ``UPDATE … FROM (VALUES …)`` writing ``columns`` (attribute names) of ``rows``.
 
     What ``bulk_update`` does, without building a ``CASE WHEN`` expression per row and field
     (which costs more in Python than the statement costs the database). A single row is a
-    plain UPDATE. PostgreSQL and SQLite (≥ 3.33) both support ``UPDATE … FROM``.
+    plain UPDATE. PostgreSQL and SQLite (≥ 3.33) both support ``UPDATE … FROM``. No rows:
+    ``""``.
     """
-    if len(rows) <= 1:
-        for row in rows:
-            model._default_manager.filter(pk=row.pk).update(
-                **{name: getattr(row, name) for name in columns}
-            )
-        return
+    if not rows:
+        return "", []
     meta, quote = model._meta, connection.ops.quote_name
     fields: list[Any] = [meta.get_field(name) for name in columns]  # concrete columns only
     pk = meta.pk
     assert pk is not None  # every model has one
+    table = quote(meta.db_table)
+    if len(rows) == 1:  # a plain UPDATE, written directly (the ORM's compilation costs more)
+        row = rows[0]
+        sets = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        single = [field.get_db_prep_save(getattr(row, name), connection) for name, field in
+                  zip(columns, fields, strict=True)]  # fmt: skip
+        # Names come from the model's meta, every value is a parameter.
+        return (
+            f"UPDATE {table} SET {sets} WHERE {quote(pk.column)} = %s",  # noqa: S608
+            [*single, pk.get_db_prep_save(row.pk, connection)],
+        )
     postgres = connection.vendor == "postgresql"
     width = len(fields) + 1
 
@@ -133,11 +200,9 @@ def update_rows(model: type[Model], rows: Sequence[Model], columns: Sequence[str
         params.append(row.pk)
         for name, field in zip(columns, fields, strict=True):
             params.append(field.get_db_prep_save(getattr(row, name), connection))
-    table = quote(meta.db_table)
     alias = "v(" + ", ".join(f"c{i}" for i in range(width)) + ")" if postgres else "v"
     # Names come from the model's meta, every value is a parameter.
     values = ", ".join([holders] * len(rows))
     where = f"{table}.{quote(pk.column)} = {ref(0)}"
     sql = f"UPDATE {table} SET {sets} FROM (VALUES {values}) AS {alias} WHERE {where}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, params
