@@ -248,7 +248,11 @@ def board_for(organisation: Organisation, now: datetime, *, fresh: bool = False)
     """The cached board of ``organisation`` (reloaded after ``BOARD_TTL_S`` or on request)."""
     board = _cache.get(organisation.pk)
     if fresh or board is None or time.monotonic() - board.loaded_at > BOARD_TTL_S:
-        board = load_board(organisation, now)
+        previous, board = board, load_board(organisation, now)
+        if previous is not None and previous.profiles == board.profiles:
+            # Who qualifies for a need depends on the profiles alone: keep what was worked
+            # out (each entry costs a pass over every agent; sweeps reload the board often).
+            board._qualified = previous._qualified
         _cache[organisation.pk] = board
     board.now = now
     return board
