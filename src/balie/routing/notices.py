@@ -6,9 +6,8 @@ import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from balie.conversations.delivery import DeliveryStatus
-from balie.conversations.events import ReplyQueued
-from balie.conversations.models import Conversation, Direction, Message
+from balie.conversations.actions.reply import do_queue_outbound
+from balie.conversations.models import Conversation, Message
 from balie.core import clock
 from balie.core.events import publish
 from balie.routing.events import ContactWaiting
@@ -80,19 +79,8 @@ def do_send_queue_notice(
         return None
     if opens_at is not None:
         opens_at = opens_at.astimezone(ZoneInfo(conversation.organisation.time_zone))
-    message = Message.objects.create(
-        conversation=conversation,
-        channel=conversation.channel,
-        direction=Direction.OUTBOUND,
-        body=notice_text(conversation.language, expected_wait_s, opens_at),
-        delivery_status=DeliveryStatus.PENDING,
+    return do_queue_outbound(
+        conversation,
+        notice_text(conversation.language, expected_wait_s, opens_at),
         metadata={"automatic": "queue_notice"},
     )
-    publish(
-        ReplyQueued(
-            message_id=message.pk,
-            conversation_id=conversation.pk,
-            channel_id=conversation.channel_id,
-        )
-    )
-    return message

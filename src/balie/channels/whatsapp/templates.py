@@ -111,11 +111,13 @@ def check_send_template(
             )
         if any(len(p) > MAX_PARAMETER or "\n" in p for p in cleaned):
             raise InvalidInput("a parameter is too long or has a line break", code="parameter")
-        message = do_send_reply(conversation, agent, render(template, cleaned) or template.name)
         spec = {"name": template.name, "language": template.language, "parameters": cleaned}
-        message.metadata = {**message.metadata, "whatsapp": {"type": "template", "template": spec}}
-        message.save(update_fields=["metadata"])
-        return message
+        return do_send_reply(
+            conversation,
+            agent,
+            render(template, cleaned) or template.name,
+            metadata={"whatsapp": {"type": "template", "template": spec}},
+        )
 
 
 def check_send_media(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from balie.channels.registry import adapter_for
@@ -58,27 +60,29 @@ def check_send_reply(
         )
 
 
-def do_send_reply(
-    conversation: Conversation, agent: Agent, body: str, *, reply_to: Message | None = None
+def do_queue_outbound(
+    conversation: Conversation,
+    body: str,
+    *,
+    author: Agent | None = None,
+    reply_to: Message | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Message:
-    """Write the outbound message (the outbox row) and publish ReplyQueued.
+    """Write an outbound message to the outbox (``pending``) and publish ReplyQueued.
 
-    Precondition: inside a transaction, ``conversation`` locked, checks done.
+    The one place an outbound message is created, for agents' replies and automatic notices.
+    Precondition: inside a transaction, ``conversation`` locked, the channel's checks done.
     """
-    if Status(conversation.status) in {Status.NEW, Status.QUEUED}:
-        do_assign(conversation, agent, actor=agent, reason="answered by the agent")
     message = Message.objects.create(
         conversation=conversation,
         channel_id=conversation.channel_id,
         direction=Direction.OUTBOUND,
         body=body,
-        author=agent,
+        author=author,
         reply_to=reply_to,
         delivery_status=DeliveryStatus.PENDING,
+        metadata=metadata or {},
     )
-    if conversation.first_response_at is None:
-        conversation.first_response_at = clock.now()
-        conversation.save(update_fields=["first_response_at", "updated_at"])
     publish(
         ReplyQueued(
             message_id=message.pk,
@@ -87,6 +91,30 @@ def do_send_reply(
             organisation_id=conversation.organisation_id,
         )
     )
+    return message
+
+
+def do_send_reply(
+    conversation: Conversation,
+    agent: Agent,
+    body: str,
+    *,
+    reply_to: Message | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Message:
+    """An agent's reply: assign a waiting conversation to them, queue the message, and note
+    the first response time.
+
+    Precondition: inside a transaction, ``conversation`` locked, checks done.
+    """
+    if Status(conversation.status) in {Status.NEW, Status.QUEUED}:
+        do_assign(conversation, agent, actor=agent, reason="answered by the agent")
+    message = do_queue_outbound(
+        conversation, body, author=agent, reply_to=reply_to, metadata=metadata
+    )
+    if conversation.first_response_at is None:
+        conversation.first_response_at = clock.now()
+        conversation.save(update_fields=["first_response_at", "updated_at"])
     return message
 
 
