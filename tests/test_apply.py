@@ -193,3 +193,13 @@ def test_templates_on_a_channel_other_than_whatsapp_are_refused(db):
     )
     with pytest.raises(ApplyError, match="only WhatsApp channels have message templates"):
         apply_config(config)
+
+
+def test_another_organisation_cannot_take_over_an_agent(db):
+    """A second organisation's file naming an existing agent is refused and writes nothing."""
+    apply_config(MINIMAL)
+    other = MINIMAL.replace('slug = "klein"', 'slug = "ander"')
+    with pytest.raises(ApplyError, match=r"agents\.piet: belongs to another organisation"):
+        apply_config(other)
+    assert not Organisation.objects.filter(slug="ander").exists()
+    assert Agent.objects.get(user__username="piet").organisation.slug == "klein"

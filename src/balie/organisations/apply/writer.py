@@ -112,8 +112,18 @@ def _resolve_secrets(
 def _upsert(
     model: Any, counts: Counter[str], label: str, lookup: dict[str, Any], values: dict[str, Any]
 ) -> Any:
-    """Create or update one row; count only real changes (idempotence is visible)."""
+    """Create or update one row; count only real changes (idempotence is visible).
+
+    A row found under ``lookup`` that belongs to another organisation than ``values`` names is
+    refused: one organisation's file never takes over another's agent or channel.
+    """
     obj = model.objects.filter(**lookup).first()
+    org = values.get("organisation")
+    if obj is not None and org is not None and obj.organisation_id != org.pk:
+        name = "/".join(str(v) for v in lookup.values())
+        raise ApplyError(
+            "<config>", [Problem(f"{label}.{name}", 0, "belongs to another organisation")]
+        )
     if obj is None:
         counts[f"{label} created"] += 1
         return model.objects.create(**lookup, **values)
@@ -189,12 +199,6 @@ def _write_agent(
     elif a.email and user.email != a.email:
         user.email = a.email
         user.save(update_fields=["email"])
-    existing = Agent.objects.filter(user=user).first()
-    if existing is not None and existing.organisation_id != org.pk:
-        raise ApplyError(
-            "<config>",
-            [Problem(f"agents.{a.username}", 0, "this user is an agent of another organisation")],
-        )
     agent = _upsert(
         Agent,
         counts,
@@ -259,12 +263,6 @@ def _write_channel(
     secrets: dict[str, str],
     counts: Counter[str],
 ) -> None:
-    existing = Channel.objects.filter(key=c.key).first()
-    if existing is not None and existing.organisation_id != org.pk:
-        raise ApplyError(
-            "<config>",
-            [Problem(f"channels.{c.key}", 0, "this key belongs to another organisation")],
-        )
     channel = _upsert(
         Channel,
         counts,
