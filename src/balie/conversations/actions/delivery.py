@@ -20,7 +20,11 @@ def do_update_delivery_status(
     error_text: str = "",
 ) -> Message:
     """Apply a delivery report; the status never moves backwards. Call inside a transaction."""
-    message = Message.objects.select_for_update().get(pk=message_id)
+    message = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("conversation")
+        .get(pk=message_id)
+    )
     current = DeliveryStatus(message.delivery_status)
     new = advance(current, reported)
     if new == current:
@@ -43,6 +47,7 @@ def do_update_delivery_status(
             conversation_id=message.conversation_id,
             status=new.value,
             error_code=message.error_code,
+            organisation_id=message.conversation.organisation_id,
         )
     )
     return message
