@@ -1,6 +1,7 @@
 """Routing: decision latency and assignments per second, 500 agents and 5,000 queued contacts.
 
-Run standalone: ``.venv/bin/python benchmarks/routing.py [--agents 500] [--queued 5000]``.
+Run standalone: ``.venv/bin/python benchmarks/routing.py [--agents 500] [--queued 5000]
+[--only postgresql]``.
 
 For SQLite (a file in a temp dir) and PostgreSQL (a dedicated ``bench_rt`` database on
 ``BENCH_PG_URL``, default ``postgres://postgres@127.0.0.1:5432``, created and dropped here),
@@ -210,6 +211,20 @@ def run(env_extra: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+def run_postgresql(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The measurement on a fresh ``bench_rt`` database (none if the server is unavailable)."""
+    try:
+        psql(f"DROP DATABASE IF EXISTS {PG_DB}")
+        psql(f"CREATE DATABASE {PG_DB}")
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"PostgreSQL unavailable at {PG_URL}: {exc}")
+        return []
+    try:
+        return [run({"DATABASE_URL": f"{PG_URL}/{PG_DB}"}, args)]
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {PG_DB}")
+
+
 def psql(sql: str) -> None:
     subprocess.run(["psql", PG_URL + "/postgres", "-qc", sql], check=True, capture_output=True)
 
@@ -220,6 +235,7 @@ def main() -> int:
     parser.add_argument("--queued", type=int, default=5000)
     parser.add_argument("--decisions", type=int, default=2000)
     parser.add_argument("--processes", type=int, default=4, help="parallel sweepers")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -227,20 +243,13 @@ def main() -> int:
     print(f"routing benchmark: {args.agents} agents, {args.queued} queued; {os.cpu_count()} "
           f"cores, Python {platform.python_version()}, {platform.platform()}")  # fmt: skip
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {"BALIE_DATA_DIR": tmp, "BALIE_SQLITE_PATH": str(Path(tmp) / "bench.sqlite3"),
-               "DATABASE_URL": ""}  # fmt: skip
-        results.append(run(env, args))
-    try:
-        psql(f"DROP DATABASE IF EXISTS {PG_DB}")
-        psql(f"CREATE DATABASE {PG_DB}")
-    except (OSError, subprocess.CalledProcessError) as exc:
-        print(f"PostgreSQL unavailable at {PG_URL}: {exc}")
-    else:
-        try:
-            results.append(run({"DATABASE_URL": f"{PG_URL}/{PG_DB}"}, args))
-        finally:
-            psql(f"DROP DATABASE IF EXISTS {PG_DB}")
+    if args.only != "postgresql":
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {"BALIE_DATA_DIR": tmp, "BALIE_SQLITE_PATH": str(Path(tmp) / "bench.sqlite3"),
+                   "DATABASE_URL": ""}  # fmt: skip
+            results.append(run(env, args))
+    if args.only != "sqlite":
+        results.extend(run_postgresql(args))
     for r in results:
         print(f"{r['db']} {r['server']}:\n"
               f"  decision (rank {args.agents} agents, pure): p50 {r['rank_p50_ms']} ms, "
