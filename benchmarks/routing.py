@@ -122,7 +122,8 @@ def measure(agents: int, queued: int, decisions: int, processes: int) -> dict[st
         need = need_now(organisation, entry, entry.conversation.topic,
                         entry.conversation.language, board.steps, board.now)  # fmt: skip
         t0 = time.perf_counter()
-        sel.rank_agents(need, board.candidates(need), t0, board.rare, board.mixing, qualified=True)
+        sel.rank_agents(need, board.candidates(need), t0, board.rare, board.mixing,
+                        qualified=True, fixed=board.fixed(need))  # fmt: skip
         ranks.append(time.perf_counter() - t0)
     ranks.sort()
 

@@ -168,3 +168,33 @@ def test_prequalified_ranking_equals_the_full_check():
     kept = [(p, s) for p, s in pairs if sel.qualifies(p, NEED)]
     full = sel.rank_agents(NEED, kept, 100.0, {}, MIX)
     assert sel.rank_agents(NEED, kept, 100.0, {}, MIX, qualified=True) == full == ["a", "b"]
+
+
+_levels = st.integers(min_value=0, max_value=5)
+_agent = st.tuples(
+    st.dictionaries(st.sampled_from(["nl", "en", "ar"]), _levels, min_size=1),
+    st.dictionaries(st.sampled_from(["paspoort", "rijbewijs", "crisis"]), _levels),
+    st.frozensets(st.sampled_from(["crisis", "ehbo"])),
+    st.integers(min_value=0, max_value=3),
+    st.floats(min_value=0.0, max_value=2000.0),
+    st.integers(min_value=0, max_value=40),
+)
+
+
+@given(st.lists(_agent, min_size=1, max_size=12))
+def test_precomputed_profile_scores_rank_exactly_as_the_full_score(agents):
+    """With ``fixed`` (fit and spare worked out once per need), scores and order are identical."""
+    pairs = [
+        (
+            profile(str(i), languages=langs, skills=skills, trainings=trainings),
+            state(load={"webchat": load}, idle_since=idle, handled_today=handled),
+        )
+        for i, (langs, skills, trainings, load, idle, handled) in enumerate(agents)
+    ]
+    rare = sel.rarity(p for p, _ in pairs)
+    fixed = {p.id: sel.profile_score(p, NEED, rare) for p, _ in pairs}
+    for p, s in pairs:
+        plain = sel.score(p, s, NEED, 900.0, rare)
+        assert sel.score(p, s, NEED, 900.0, rare, fixed[p.id]) == plain  # bit for bit
+    full = sel.rank_agents(NEED, pairs, 900.0, rare, MIX)
+    assert sel.rank_agents(NEED, pairs, 900.0, rare, MIX, fixed=fixed) == full

@@ -133,6 +133,8 @@ class Board:
     steps: dict[int, list[sel.Step]] = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.monotonic)
     _qualified: dict[sel.Need, list[int]] = field(default_factory=dict)
+    _fixed: dict[sel.Need, dict[int, float]] = field(default_factory=dict)
+    _on_shift: dict[sel.Need, int] = field(default_factory=dict)
 
     @property
     def mixing(self) -> sel.Mixing:
@@ -148,15 +150,33 @@ class Board:
             self._qualified[key] = [a for a, p in self.profiles.items() if sel.qualifies(p, key)]
         return self._qualified[key]
 
+    def fixed(self, need: sel.Need) -> dict[int, float]:
+        """:func:`~balie.routing.selection.profile_score` of each qualified agent for ``need``
+        (cached: it depends on the profiles and the rarities alone)."""
+        key = replace(need, priority=0)
+        if key not in self._fixed:
+            profiles, rare = self.profiles, self.rare
+            self._fixed[key] = {
+                a: sel.profile_score(profiles[a], key, rare) for a in self.qualified(key)
+            }
+        return self._fixed[key]
+
     def candidates(
         self, need: sel.Need, skip: set[int] | frozenset[int] = frozenset()
     ) -> list[tuple[sel.AgentProfile, sel.AgentState]]:
         """Qualified agents with their current state, except ``skip``."""
-        return [(self.profiles[a], self.states[a]) for a in self.qualified(need) if a not in skip]
+        profiles, states = self.profiles, self.states
+        if not skip:
+            return [(profiles[a], states[a]) for a in self.qualified(need)]
+        return [(profiles[a], states[a]) for a in self.qualified(need) if a not in skip]
 
     def count_on_shift(self, need: sel.Need) -> int:
-        """How many agents on shift are qualified for ``need`` (busy or not)."""
-        return sum(1 for a in self.qualified(need) if self.states[a].on_shift)
+        """How many agents on shift are qualified for ``need`` (busy or not; cached: who is
+        on shift does not change within a board)."""
+        key = replace(need, priority=0)
+        if key not in self._on_shift:
+            self._on_shift[key] = sum(1 for a in self.qualified(key) if self.states[a].on_shift)
+        return self._on_shift[key]
 
     def note(self, agent_id: int, kind: str, at: datetime) -> None:
         """Mirror an assignment in memory so the next decision in this batch sees it."""
@@ -253,6 +273,8 @@ def board_for(organisation: Organisation, now: datetime, *, fresh: bool = False)
             # Who qualifies for a need depends on the profiles alone: keep what was worked
             # out (each entry costs a pass over every agent; sweeps reload the board often).
             board._qualified = previous._qualified
+            if previous.rare == board.rare:  # and the profile scores on the rarities too
+                board._fixed = previous._fixed
         _cache[organisation.pk] = board
     board.now = now
     return board

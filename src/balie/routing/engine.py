@@ -117,7 +117,13 @@ def route_entries(
         skip = declined.get(entry.pk, set())
         candidates = board.candidates(need, skip)
         ranked = sel.rank_agents(
-            need, candidates, now.timestamp(), board.rare, board.mixing, qualified=True
+            need,
+            candidates,
+            now.timestamp(),
+            board.rare,
+            board.mixing,
+            qualified=True,
+            fixed=board.fixed(need),
         )
         if not ranked:
             if not skip:

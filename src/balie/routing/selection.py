@@ -128,9 +128,10 @@ def requirements_at(base: Need, steps: Sequence[Step], waited_s: float) -> Need:
 
 def has_room(profile: AgentProfile, state: AgentState, channel: str, mixing: Mixing) -> bool:
     """Whether the agent has free capacity on ``channel`` given what they handle now."""
-    if state.load.get(channel, 0) >= profile.capacities.get(channel, 0):
+    load = state.load
+    if load.get(channel, 0) >= profile.capacities.get(channel, 0):
         return False
-    others = [c for c, n in state.load.items() if n > 0 and c != channel]
+    others = [c for c, n in load.items() if n > 0 and c != channel] if load else None
     if not others:
         return True
     if mixing.exclusive or channel in mixing.blocking:
@@ -201,21 +202,32 @@ def fit(profile: AgentProfile, need: Need) -> float:
     return max(0.0, (min(skill, 5) + min(language, 5) - 2) / 8)
 
 
+def profile_score(profile: AgentProfile, need: Need, rare: Mapping[str, float]) -> float:
+    """The terms of :func:`score` that depend on the profile and the rarities alone (fit and
+    spare): the same for every contact with this need while they stay the same, so the engine
+    works them out once per need and board (:func:`rank_agents`' ``fixed``)."""
+    return W_FIT * fit(profile, need) - W_SPARE * spare(profile, need, rare)
+
+
 def score(
     profile: AgentProfile,
     state: AgentState,
     need: Need,
     now: float,
     rare: Mapping[str, float],
+    fixed: float | None = None,
 ) -> float:
-    """The documented score of one eligible agent for one contact; higher is better."""
+    """The documented score of one eligible agent for one contact; higher is better.
+
+    ``fixed``: :func:`profile_score` of this profile, need and ``rare``, if known already
+    (the sum is taken in the same order, so the result is the same to the last bit).
+    """
     capacity = max(profile.capacities.get(need.channel, 1), 1)
     idle = min(max(now - state.idle_since, 0.0) / IDLE_SATURATION_S, 1.0)
     packing = state.load.get(need.channel, 0) / capacity
     fairness = state.handled_today / (state.handled_today + FAIR_DAY)
     return (
-        W_FIT * fit(profile, need)
-        - W_SPARE * spare(profile, need, rare)
+        (profile_score(profile, need, rare) if fixed is None else fixed)
         + W_IDLE * idle
         + W_LOAD * packing
         - W_FAIR * fairness
@@ -230,20 +242,29 @@ def rank_agents(
     mixing: Mixing,
     *,
     qualified: bool = False,
+    fixed: Mapping[AgentId, float] | None = None,
 ) -> list[AgentId]:
     """The eligible agents for ``need``, best first (ties: longest idle, then id).
 
     ``qualified=True``: the caller passes only agents whose profile :func:`qualifies` (the
     engine's board keeps that list per need), so only shift, presence and room are checked.
+    ``fixed``: :func:`profile_score` per agent for this need and ``rare`` (the board keeps
+    them per need too); the ranking is the same as without.
     """
+    channel = need.channel
     scored = [
-        (-score(profile, state, need, now, rare), state.idle_since, str(profile.id), profile.id)
+        (
+            -score(profile, state, need, now, rare, None if fixed is None else fixed[profile.id]),
+            state.idle_since,
+            str(profile.id),
+            profile.id,
+        )
         for profile, state in agents
         if (
             state.on_shift
             and state.present
             and (qualified or qualifies(profile, need))
-            and has_room(profile, state, need.channel, mixing)
+            and has_room(profile, state, channel, mixing)
         )
     ]
     scored.sort(key=lambda item: item[:3])
