@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Count, Q
 
 from balie.channels.models import Channel
+from balie.conversations.actions.bulk import Statement, any_of, fetch_statements
 from balie.conversations.models import Conversation
 from balie.conversations.workflow import Status
 from balie.organisations.models import Agent, Organisation, Presence
@@ -82,42 +83,43 @@ def load_counts(
     return counts
 
 
-@cache
-def _agent_load_sql(width: int) -> str:
-    """The statement of :func:`_agent_load_counts` for ``width`` agents (built once per width)."""
+def agent_load_statement(agent_ids: list[int]) -> Statement:
+    """The statement of :func:`load_counts` for some agents (rows: agent, kind, count; read
+    them with :func:`count_loads`). Raw: this runs under the agents' locks in every claim, and
+    the ORM's compilation of the union cost more than the database's work."""
     quote = connection.ops.quote_name
     conv, chan = quote(Conversation._meta.db_table), quote(Channel._meta.db_table)
     offer, entry = quote(Offer._meta.db_table), quote(QueueEntry._meta.db_table)
-    holders = ", ".join(["%s"] * width)
+    assigned, assigned_ids = any_of("c.assignee_id", agent_ids)
+    offered, offered_ids = any_of("o.agent_id", agent_ids)
     # Table names from the models' meta; every value is a parameter.
-    return (
+    sql = (
         f"SELECT c.assignee_id, ch.kind, COUNT(*) FROM {conv} c"  # noqa: S608
         f" INNER JOIN {chan} ch ON c.channel_id = ch.id"
-        f" WHERE c.status = %s AND c.assignee_id IN ({holders})"
+        f" WHERE c.status = %s AND {assigned}"
         " GROUP BY c.assignee_id, ch.kind"
         f" UNION ALL SELECT o.agent_id, e.channel_kind, COUNT(*) FROM {offer} o"
         f" INNER JOIN {entry} e ON o.entry_id = e.id"
-        f" WHERE o.outcome = %s AND o.agent_id IN ({holders})"
+        f" WHERE o.outcome = %s AND {offered}"
         " GROUP BY o.agent_id, e.channel_kind"
     )
+    return sql, [Status.ASSIGNED.value, *assigned_ids, OfferOutcome.PENDING.value, *offered_ids]
 
 
-def _agent_load_counts(agent_ids: list[int]) -> dict[int, dict[str, int]]:
-    """:func:`load_counts` for some agents: the same two counts in one raw statement (this
-    runs under the agents' locks in every claim; the ORM's compilation of the union cost
-    more than the database's work)."""
+def count_loads(rows: list[tuple[Any, ...]]) -> dict[int, dict[str, int]]:
+    """Contacts per agent and channel kind from the rows of :func:`agent_load_statement`."""
     counts: dict[int, dict[str, int]] = {}
-    if not agent_ids:
-        return counts
-    ids = list(agent_ids)
-    params = [Status.ASSIGNED.value, *ids, OfferOutcome.PENDING.value, *ids]
-    with connection.cursor() as cursor:
-        cursor.execute(_agent_load_sql(len(ids)), params)
-        rows = cursor.fetchall()
     for agent, kind, n in rows:
         per = counts.setdefault(agent, {})
         per[kind] = per.get(kind, 0) + n
     return counts
+
+
+def _agent_load_counts(agent_ids: list[int]) -> dict[int, dict[str, int]]:
+    """:func:`load_counts` for some agents: the same two counts in one raw statement."""
+    if not agent_ids:
+        return {}
+    return count_loads(fetch_statements([agent_load_statement(list(agent_ids))])[0])
 
 
 @dataclass

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model
 
 from balie.conversations.actions import do_assign_many
 from balie.conversations.actions.bulk import (
     Statement,
+    any_of,
+    fetch_statements,
     insert_statement,
     run_statements,
     update_statement,
@@ -28,7 +32,7 @@ from balie.core import clock, events
 from balie.core.events import publish
 from balie.organisations.models import Agent, Presence
 from balie.routing import selection as sel
-from balie.routing.board import Board, load_counts
+from balie.routing.board import Board, agent_load_statement, count_loads
 from balie.routing.events import ContactOffered
 from balie.routing.models import AgentRoutingState, EntryState, Offer, QueueEntry, RoutingRecord
 
@@ -63,25 +67,7 @@ def claim(board: Board, requests: list[Request]) -> dict[int, Claim]:
     """Assign or offer each request (in the given queue order) in one transaction."""
     results: dict[int, Claim] = {}
     with transaction.atomic(), events.batch():
-        # The entry and its conversation in one locking read; a conversation locked elsewhere
-        # (a message arriving) is skipped this round and retried by the next sweep.
-        entries = {
-            e.pk: e
-            for e in QueueEntry.objects.select_for_update(
-                skip_locked=True, of=("self", "conversation")
-            )
-            .filter(pk__in=[r.entry_id for r in requests], state=EntryState.WAITING)
-            .select_related("conversation")
-        }
-        conversations = {e.conversation_id: e.conversation for e in entries.values()}
-        wanted = {int(a) for r in requests if r.entry_id in entries for a in r.ranked[:CLAIM_TRIES]}
-        locks = {
-            s.agent_id: s
-            for s in AgentRoutingState.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(agent_id__in=wanted, agent__presence=Presence.AVAILABLE)
-            .select_related("agent")
-        }
-        loads = load_counts(board.organisation.pk, list(locks)) if locks else {}
+        entries, conversations, locks, loads = _lock(board, requests)
         states = {a: replace(board.states[a], load=loads.get(a, {}), present=True) for a in locks}
         records: list[RoutingRecord] = []
         assign: list[tuple[Conversation, Agent]] = []
@@ -96,7 +82,8 @@ def claim(board: Board, requests: list[Request]) -> dict[int, Claim]:
         writes.append(insert_statement(RoutingRecord, records))
         moved = [e for e in entries.values() if e.state != EntryState.WAITING]
         writes.append(update_statement(QueueEntry, moved, ["state", "agent_id", "attempts"]))
-        given = [lock for lock in locks.values() if lock.last_assigned_at == board.now]
+        placed = {c.agent_id for c in results.values() if c.agent_id is not None}
+        given = [lock for agent_id, lock in locks.items() if agent_id in placed]
         writes.append(
             update_statement(AgentRoutingState, given, ["handled_today", "day", "last_assigned_at"])
         )
@@ -104,6 +91,103 @@ def claim(board: Board, requests: list[Request]) -> dict[int, Claim]:
         for agent_id, state in states.items():
             board.states[agent_id] = state
     return results
+
+
+#: What a claim reads of each locked row (attribute names; the other fields stay deferred and
+#: are not used: the writes name their columns).
+_ENTRY = frozenset({"id", "conversation_id", "channel_kind", "state", "agent_id", "attempts"})
+_CONVERSATION = frozenset({"id", "organisation_id", "status", "assignee_id"})
+_STATE = frozenset({"id", "agent_id", "day", "handled_today"})
+_AGENT = frozenset({"id", "organisation_id"})
+
+
+def _lock(
+    board: Board, requests: list[Request]
+) -> tuple[
+    dict[int, QueueEntry],
+    dict[int, Conversation],
+    dict[int, AgentRoutingState],
+    dict[int, dict[str, int]],
+]:
+    """Lock the waiting entries with their conversations, then the candidate agents' states
+    (present ones), and count those agents' load: three raw statements, one round trip on
+    PostgreSQL (built by hand: the ORM's compilation of these cost more than their work in
+    the database). Returns entries by id, conversations by id, states by agent, loads."""
+    wanted = sorted({int(a) for r in requests for a in r.ranked[:CLAIM_TRIES]})
+    statements = [_entries_statement([r.entry_id for r in requests])]
+    if wanted:
+        statements += [_agents_statement(wanted), agent_load_statement(wanted)]
+    found = fetch_statements(statements)
+    db = connection.alias
+    entries: dict[int, QueueEntry] = {}
+    conversations: dict[int, Conversation] = {}
+    split = len(_columns(QueueEntry, _ENTRY))
+    for row in found[0]:
+        entry = QueueEntry.from_db(db, _ENTRY, row[:split])
+        conversation = Conversation.from_db(db, _CONVERSATION, row[split:])
+        entry.conversation = conversation
+        entries[entry.pk], conversations[conversation.pk] = entry, conversation
+    locks: dict[int, AgentRoutingState] = {}
+    if wanted:
+        split = len(_columns(AgentRoutingState, _STATE))
+        for row in found[1]:
+            lock = AgentRoutingState.from_db(db, _STATE, row[:split])
+            lock.agent = Agent.from_db(db, _AGENT, row[split:])
+            locks[lock.agent_id] = lock
+    loads = count_loads(found[2]) if wanted else {}
+    return entries, conversations, locks, {a: loads.get(a, {}) for a in locks}
+
+
+def _entries_statement(entry_ids: list[int]) -> Statement:
+    """Lock the waiting ones of ``entry_ids`` and their conversations; an entry or
+    conversation locked elsewhere (a message arriving) is skipped this round and retried by
+    the next sweep."""
+    quote = connection.ops.quote_name
+    ids, params = any_of("e.id", entry_ids)
+    # Names from the models' meta; every value is a parameter.
+    sql = (
+        f"SELECT {_select('e', QueueEntry, _ENTRY)}, {_select('c', Conversation, _CONVERSATION)}"  # noqa: S608
+        f" FROM {quote(QueueEntry._meta.db_table)} e"
+        f" INNER JOIN {quote(Conversation._meta.db_table)} c ON c.id = e.conversation_id"
+        f" WHERE {ids} AND e.state = %s{_for_update('e, c')}"
+    )
+    return sql, [*params, EntryState.WAITING.value]
+
+
+def _agents_statement(agent_ids: list[int]) -> Statement:
+    """Lock the routing states of those of ``agent_ids`` who are present; one locked
+    elsewhere (another worker giving that agent work) is skipped: the next candidate is tried."""
+    quote = connection.ops.quote_name
+    ids, params = any_of("s.agent_id", agent_ids)
+    # Names from the models' meta; every value is a parameter.
+    sql = (
+        f"SELECT {_select('s', AgentRoutingState, _STATE)}, {_select('a', Agent, _AGENT)}"  # noqa: S608
+        f" FROM {quote(AgentRoutingState._meta.db_table)} s"
+        f" INNER JOIN {quote(Agent._meta.db_table)} a ON a.id = s.agent_id"
+        f" WHERE {ids} AND a.presence = %s{_for_update('s')}"
+    )
+    return sql, [*params, Presence.AVAILABLE.value]
+
+
+def _for_update(tables: str) -> str:
+    """The row-lock clause on PostgreSQL; none on SQLite, where the database serialises
+    writers (``BEGIN IMMEDIATE``)."""
+    if connection.features.has_select_for_update_skip_locked:
+        return f" FOR UPDATE OF {tables} SKIP LOCKED"
+    return ""
+
+
+@cache
+def _columns(model: type[Model], names: frozenset[str]) -> tuple[str, ...]:
+    """The columns of ``names`` (attribute names) in the order of the model's fields, which
+    is the order ``Model.from_db`` takes values in."""
+    return tuple(f.column for f in model._meta.concrete_fields if f.attname in names)
+
+
+@cache
+def _select(alias: str, model: type[Model], names: frozenset[str]) -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(column)}" for column in _columns(model, names))
 
 
 def _place(

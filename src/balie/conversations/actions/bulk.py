@@ -130,6 +130,36 @@ def run_statements(statements: Sequence[Statement]) -> None:
             cursor.execute(sql, params)
 
 
+def fetch_statements(statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
+    """The rows of each of ``statements``, executed in order: on PostgreSQL in one round trip
+    (as :func:`run_statements`; the results are read one after the other), elsewhere one by
+    one."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            cursor.execute(
+                "; ".join(sql for sql, _ in statements),
+                [p for _, params in statements for p in params],
+            )
+            out = [cursor.fetchall()]
+            while cursor.nextset():
+                out.append(cursor.fetchall())
+            return out
+        found = []
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            found.append(cursor.fetchall())
+        return found
+
+
+def any_of(column: str, values: Sequence[Any]) -> Statement:
+    """The condition ``column`` is one of ``values``, with its parameters: on PostgreSQL
+    ``= ANY(%s)`` with one array parameter (the same text for any number of values, so the
+    driver parses it once), elsewhere ``IN (%s, …)``. ``values`` must not be empty."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def insert_statement(model: type[Model], rows: Sequence[Model]) -> Statement:
     """The ``INSERT … VALUES`` of ``rows``, as ``bulk_create`` would write them (``pre_save``:
     ``auto_now_add``), without reading the new keys back: the rows' ``pk`` stays unset. For
