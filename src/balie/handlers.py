@@ -1,7 +1,8 @@
 """The one explicit registry: which handlers react to which events, and periodic jobs.
 
-Handlers are dotted paths to ``fn(event)``; each runs as its own durable task after the
-transaction that published the event commits. Add a line here, nowhere else.
+Handlers are dotted paths to ``fn(event)`` (``batch=True``: ``fn(events)``, every event a
+worker claimed at once); each event is its own durable task, written in the transaction that
+published it and run after that commits. Add a line here, nowhere else.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from balie.core.dispatch import Handler
 from balie.core.scheduler import Job
 
 HANDLERS: dict[str, list[Handler]] = {
-    "conversation_created": [Handler("balie.routing.handlers.on_conversation_created")],
+    "conversation_created": [
+        Handler("balie.routing.handlers.on_conversations_created", batch=True)
+    ],
     "conversation_status_changed": [
         Handler(
             "balie.routing.handlers.on_status_changed",
@@ -20,11 +23,13 @@ HANDLERS: dict[str, list[Handler]] = {
         )
     ],
     "agent_presence_changed": [Handler("balie.routing.handlers.on_presence_changed")],
-    "message_received": [Handler("balie.routing.handlers.on_message_received")],
+    "message_received": [Handler("balie.routing.handlers.on_messages_received", batch=True)],
     "contact_offered": [Handler("balie.channels.phone.callbacks.on_contact_offered")],
-    "reply_queued": [Handler("balie.channels.delivery.on_reply_queued", queue="outbound")],
+    "reply_queued": [
+        Handler("balie.channels.delivery.on_replies_queued", queue="outbound", batch=True)
+    ],
     "whatsapp_webhook_received": [
-        Handler("balie.channels.whatsapp.ingest.on_webhook_received", queue="ingest")
+        Handler("balie.channels.whatsapp.ingest.on_webhooks_received", queue="ingest", batch=True)
     ],
 }
 

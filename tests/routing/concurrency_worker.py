@@ -29,7 +29,7 @@ def work(db_name: str, index: int, conversation_ids: list[int], agent_ids: list[
     organisation_id = Agent.objects.get(pk=agent_ids[0]).organisation_id
     done = 0
     for n, conversation_id in enumerate(conversation_ids):
-        _enqueue_and_route(conversation_id, "arrived")
+        _enqueue_and_route([conversation_id], "arrived")
         done += 1
         if n % 7 == 0:
             agent_id = rng.choice(agent_ids)

@@ -173,10 +173,10 @@ def test_a_failing_event_does_not_hold_up_its_batch(post_webhook, monkeypatch):
     ids = list(WebhookEvent.objects.order_by("pk").values_list("pk", flat=True))
     real_apply = ingest._apply
 
-    def apply(event: WebhookEvent) -> None:
-        if event.pk == ids[1]:
+    def apply(events: list[WebhookEvent]) -> None:
+        if any(event.pk == ids[1] for event in events):
             raise ValueError("cannot apply")
-        real_apply(event)
+        real_apply(events)
 
     monkeypatch.setattr(ingest, "_apply", apply)
     ingest.process_events(ids)

@@ -46,9 +46,10 @@ OUTCOME_UNKNOWN = (
 )
 
 
-def on_reply_queued(evt: ReplyQueued) -> None:
-    """Handler: deliver the queued reply."""
-    deliver(evt.message_id)
+def on_replies_queued(evts: list[ReplyQueued]) -> None:
+    """Batch handler: deliver the queued replies, one attempt each."""
+    for evt in evts:
+        deliver(evt.message_id)
 
 
 @task(queue_name="outbound")

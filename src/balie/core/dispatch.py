@@ -32,20 +32,24 @@ class Handler:
     commit, best effort: losing one loses nothing the database does not already hold.
     ``when``: a dotted path to a pure ``fn(payload) -> bool``, asked at publish time; the
     handler is not enqueued for events it answers False (no task row for a no-op).
+    ``batch=True``: the function takes a list of events, all those a worker claimed at once
+    (each still its own task row); it must be idempotent per event, as every handler.
     """
 
     path: str
     queue: str = "default"
     durable: bool = True
     when: str | None = None
+    batch: bool = False
 
     def wants(self, payload: dict[str, Any]) -> bool:
         """Whether this handler should run for ``payload`` (its ``when`` predicate)."""
-        return self.when is None or bool(_imported(self.when)(payload))
+        return self.when is None or bool(imported(self.when)(payload))
 
 
 @cache
-def _imported(path: str) -> Any:
+def imported(path: str) -> Any:
+    """The object at dotted ``path`` (imported once)."""
     return import_string(path)
 
 
@@ -55,6 +59,14 @@ def handlers_for(event_name: str) -> tuple[Handler, ...]:
     from balie.handlers import HANDLERS
 
     return tuple(HANDLERS.get(event_name, ()))
+
+
+@cache
+def batch_handler_paths() -> frozenset[str]:
+    """The paths of the handlers registered with ``batch=True``."""
+    from balie.handlers import HANDLERS
+
+    return frozenset(h.path for hs in HANDLERS.values() for h in hs if h.batch)
 
 
 def enqueue_handlers(event_name: str, payload: dict[str, Any]) -> None:
@@ -138,13 +150,21 @@ def _write_tasks(rows: list[tuple[Handler, str, dict[str, Any]]]) -> None:
 
 @task()
 def run_handler(handler_path: str, event_name: str, payload: dict[str, Any]) -> None:
-    """Task body: rebuild the event and call the handler."""
+    """Task body: rebuild the event and call the handler (a batch handler with a list of one).
+
+    Workers group batch handlers' tasks themselves (:mod:`balie.core.worker`)."""
+    evt = event_of([handler_path, event_name, payload])
+    fn = imported(handler_path)
+    log.debug("event_handler_started", event_name=event_name, handler=handler_path)
+    fn([evt] if handler_path in batch_handler_paths() else evt)
+
+
+def event_of(args: list[Any]) -> Any:
+    """The event a ``run_handler`` task carries, from its stored ``args``."""
     from balie.core.events import EVENT_TYPES
 
-    evt = EVENT_TYPES[event_name].from_payload(payload)
-    fn = import_string(handler_path)
-    log.debug("event_handler_started", event_name=event_name, handler=handler_path)
-    fn(evt)
+    _path, event_name, payload = args
+    return EVENT_TYPES[event_name].from_payload(payload)
 
 
 def wake_workers() -> None:

@@ -1,36 +1,32 @@
 """Running durable tasks: inline (tests, benchmarks), in a thread (embedded) or as a process.
 
-The claim uses ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (django-tasks-db), so any
-number of ``balie worker`` processes can share one queue.
+A worker claims up to ``CLAIM`` ready tasks at once (``SELECT … FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, the database's write lock on SQLite), so any number of ``balie worker`` processes
+share one queue. Handlers registered with ``batch=True`` get all their claimed events in one
+call; the round's successes are recorded with one UPDATE. A batch that raises is run again
+event by event, so one bad event fails alone (handlers are idempotent: tasks run at least once).
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 import structlog
 from django.db import OperationalError, close_old_connections
-from django_tasks_db.management.commands.db_worker import Worker
+from django.utils import timezone
+from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from balie.core import dispatch
 
 log = structlog.get_logger(__name__)
-
-
-def _worker(worker_id: str, queues: list[str] | None = None) -> Worker:
-    return Worker(
-        queue_names=queues or ["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id=worker_id,
-        excluded_queue_names=[],
-    )
+#: Tasks claimed per round: enough to batch a burst, few enough that parallel workers share.
+CLAIM = 64
 
 
 def run_ready_tasks(max_tasks: int | None = None, worker_id: str = "inline") -> int:
@@ -38,23 +34,109 @@ def run_ready_tasks(max_tasks: int | None = None, worker_id: str = "inline") -> 
 
     Works inside an open transaction too (tests), because it never closes the connection.
     """
-    worker = _worker(worker_id)
     done = 0
     while max_tasks is None or done < max_tasks:
+        limit = CLAIM if max_tasks is None else min(CLAIM, max_tasks - done)
+        claimed = _claim(worker_id, limit)
+        if not claimed:
+            return done
+        _run_round(claimed)
+        done += len(claimed)
+    return done
+
+
+def _claim(worker_id: str, limit: int) -> list[DBTaskResult[Any, Any]]:
+    while True:
         try:
             with exclusive_transaction():
-                claimed = DBTaskResult.objects.ready().filter(backend_name="default").get_locked()
-                if claimed is not None:
-                    claimed.claim(worker_id)
+                rows = list(
+                    DBTaskResult.objects.ready()
+                    .filter(backend_name="default")
+                    .select_for_update(skip_locked=True)[:limit]
+                )
+                if rows:
+                    now = timezone.now()
+                    DBTaskResult.objects.filter(pk__in=[r.pk for r in rows]).update(
+                        status=TaskResultStatus.RUNNING, started_at=now, worker_ids=[worker_id]
+                    )
+                    for row in rows:
+                        row.status, row.started_at = TaskResultStatus.RUNNING, now
+                        row.worker_ids = [worker_id]
+                return rows
         except OperationalError as exc:  # SQLite busy: another writer holds the lock
-            if is_locked_database_exception(exc):
-                continue
-            raise
-        if claimed is None:
-            return done
-        worker.run_task(claimed)
-        done += 1
-    return done
+            if not is_locked_database_exception(exc):
+                raise
+
+
+def _run_round(claimed: list[DBTaskResult[Any, Any]]) -> None:
+    """Run the claimed tasks (batch handlers grouped); record successes in one UPDATE."""
+    batches: dict[str, list[DBTaskResult[Any, Any]]] = defaultdict(list)
+    succeeded: list[DBTaskResult[Any, Any]] = []
+    for row in claimed:
+        path = _batch_path(row)
+        if path is None:
+            if _run_one(row):
+                succeeded.append(row)
+        else:
+            batches[path].append(row)
+    for path, rows in batches.items():
+        succeeded.extend(_run_batch(path, rows))
+    if succeeded:
+        DBTaskResult.objects.filter(pk__in=[r.pk for r in succeeded]).update(
+            status=TaskResultStatus.SUCCESSFUL,
+            finished_at=timezone.now(),
+            return_value=None,
+            exception_class_path="",
+            traceback="",
+        )
+
+
+def _batch_path(row: DBTaskResult[Any, Any]) -> str | None:
+    """The handler path if ``row`` is an event handler registered with ``batch=True``."""
+    if row.task_path != dispatch.run_handler.module_path:
+        return None
+    path = row.args_kwargs["args"][0]
+    return path if path in dispatch.batch_handler_paths() else None
+
+
+def _run_one(row: DBTaskResult[Any, Any]) -> bool:
+    """Run one task; a failure is recorded on its row. Whether it succeeded."""
+    try:
+        result = row.task_result
+        row.task.call(*result.args, **result.kwargs)
+    except Exception as exc:
+        _failed(row, exc)
+        return False
+    return True
+
+
+def _failed(row: DBTaskResult[Any, Any], exc: Exception) -> None:
+    log.error("task_failed", task_id=str(row.pk), task=row.task_path, exc_info=exc)
+    row.set_failed(exc)
+
+
+def _run_batch(path: str, rows: list[DBTaskResult[Any, Any]]) -> list[DBTaskResult[Any, Any]]:
+    """Call the batch handler with every row's event; on failure, row by row."""
+    fn = dispatch.imported(path)
+    events = [dispatch.event_of(row.args_kwargs["args"]) for row in rows]
+    try:
+        fn(events)
+    except Exception as exc:
+        if len(rows) == 1:
+            _failed(rows[0], exc)
+            return []
+        log.warning("task_batch_split", handler=path, size=len(rows), exc_info=True)
+        return [row for row, evt in zip(rows, events, strict=True) if _run_single(fn, row, evt)]
+    return rows
+
+
+def _run_single(fn: Callable[[list[Any]], None], row: DBTaskResult[Any, Any], evt: Any) -> bool:
+    try:
+        fn([evt])
+    except Exception as exc:
+        _failed(row, exc)
+        return False
+    return True
 
 
 class InProcessWorker:

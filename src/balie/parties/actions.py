@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -41,33 +42,107 @@ def country_of_number(number: str) -> str:
     return phonenumbers.region_code_for_number(parsed) or ""
 
 
-def do_find_or_create_party(organisation_id: int, sender: SenderIdentity) -> Party:
-    """The party owning ``sender.primary``, created with its addresses if new; row-locked.
+@dataclass(frozen=True)
+class FoundParty:
+    """The party behind a sender, row-locked, and the sender's primary address."""
 
-    Call inside a transaction: the returned party is locked (``select_for_update``) so two
-    first messages from one person cannot open two conversations.
+    party: Party
+    address: DigitalAddress
+    created: bool
+
+
+def do_find_or_create_party(organisation_id: int, sender: SenderIdentity) -> Party:
+    """The party owning ``sender.primary``, created with its addresses if new; row-locked."""
+    return do_find_or_create_parties(organisation_id, [sender])[0].party
+
+
+def do_find_or_create_parties(
+    organisation_id: int, senders: Sequence[SenderIdentity]
+) -> list[FoundParty]:
+    """The party of each sender (senders sharing a primary address share one), found by the
+    primary address or created with all its addresses; a few queries for the whole list.
+
+    Precondition: inside a transaction. Found parties are locked (``select_for_update``) so
+    two first messages from one person cannot open two conversations; created ones are
+    invisible to others until commit. Raises IntegrityError when another transaction created
+    one of the addresses meanwhile: roll back to a savepoint and call again.
     """
-    address = (
-        DigitalAddress.objects.filter(
-            organisation_id=organisation_id,
-            kind=sender.primary.kind,
-            value=sender.primary.value,
+    claims = [claim for sender in senders for claim in (sender.primary, *sender.extra)]
+    known = {
+        (a.kind, a.value): a
+        for a in DigitalAddress.objects.filter(
+            organisation_id=organisation_id, value__in={c.value for c in claims}
         )
-        .select_related("party")
-        .first()
-    )
-    if address is not None:
-        party = Party.objects.select_for_update().get(pk=address.party_id)
+    }
+    found_ids = {known[_key(s.primary)].party_id for s in senders if _key(s.primary) in known}
+    parties = {
+        p.pk: p for p in Party.objects.select_for_update().filter(pk__in=found_ids).order_by("pk")
+    }
+    new: dict[tuple[str, str], Party] = {}
+    for sender in senders:
+        if _key(sender.primary) not in known and _key(sender.primary) not in new:
+            new[_key(sender.primary)] = Party(
+                organisation_id=organisation_id,
+                display_name=sender.name[:200],
+                country=_country(sender),
+            )
+    Party.objects.bulk_create(list(new.values()))
+    owners = [
+        new[key] if (key := _key(s.primary)) not in known else parties[known[key].party_id]
+        for s in senders
+    ]
+    _complete(organisation_id, senders, owners, known)
+    for party in new.values():
+        publish(PartyCreated(party_id=party.pk, organisation_id=organisation_id))
+    created = {party.pk for party in new.values()}
+    return [
+        FoundParty(party, known[_key(s.primary)], created=party.pk in created)
+        for s, party in zip(senders, owners, strict=True)
+    ]
+
+
+def _complete(
+    organisation_id: int,
+    senders: Sequence[SenderIdentity],
+    owners: list[Party],
+    known: dict[tuple[str, str], DigitalAddress],
+) -> None:
+    """Add the addresses not yet known (to ``known`` too), mark primaries verified, and give
+    nameless parties the name the channel reports."""
+    added: list[DigitalAddress] = []
+    verified: list[DigitalAddress] = []
+    named: dict[int, Party] = {}
+    for sender, party in zip(senders, owners, strict=True):
+        for claim in (sender.primary, *sender.extra):
+            if _key(claim) not in known:
+                known[_key(claim)] = DigitalAddress(
+                    organisation_id=organisation_id,
+                    party=party,
+                    kind=claim.kind,
+                    value=claim.value,
+                    verified=claim.verified,
+                )
+                added.append(known[_key(claim)])
+        primary = known[_key(sender.primary)]
+        if sender.primary.verified and not primary.verified:
+            primary.verified = True
+            verified.append(primary)
         if sender.name and not party.display_name:
             party.display_name = sender.name[:200]
-            party.save(update_fields=["display_name"])
-        _add_addresses(party, sender.extra)
-        if sender.primary.verified and not address.verified:
-            address.verified = True
-            address.save(update_fields=["verified"])
-        return party
+            named[party.pk] = party
+    DigitalAddress.objects.bulk_create(added)
+    if verified:
+        DigitalAddress.objects.bulk_update(verified, ["verified"])
+    if named:
+        Party.objects.bulk_update(list(named.values()), ["display_name"])
 
-    country = next(
+
+def _key(claim: AddressClaim) -> tuple[str, str]:
+    return (str(claim.kind), claim.value)
+
+
+def _country(sender: SenderIdentity) -> str:
+    return next(
         (
             country_of_number(claim.value)
             for claim in (sender.primary, *sender.extra)
@@ -75,19 +150,3 @@ def do_find_or_create_party(organisation_id: int, sender: SenderIdentity) -> Par
         ),
         "",
     )
-    party = Party.objects.create(
-        organisation_id=organisation_id, display_name=sender.name[:200], country=country
-    )
-    _add_addresses(party, (sender.primary, *sender.extra))
-    publish(PartyCreated(party_id=party.pk, organisation_id=organisation_id))
-    return Party.objects.select_for_update().get(pk=party.pk)
-
-
-def _add_addresses(party: Party, claims: tuple[AddressClaim, ...]) -> None:
-    for claim in claims:
-        DigitalAddress.objects.get_or_create(
-            organisation_id=party.organisation_id,
-            kind=claim.kind,
-            value=claim.value,
-            defaults={"party": party, "verified": claim.verified},
-        )

@@ -195,3 +195,10 @@ def sweep_organisation(organisation_id: int, limit: int = 500) -> int:
         last_key = (last.priority, last.enqueued_at, last.pk)
         placed += sum(1 for c in claims.values() if c.agent_id is not None)
     return placed
+
+
+def route_waiting(organisation_id: int, entry_ids: list[int]) -> dict[int, Claim]:
+    """Decide now for those of ``entry_ids`` still waiting (new contacts, together)."""
+    organisation = Organisation.objects.get(pk=organisation_id)
+    found = _waiting(organisation_id, len(entry_ids), entry_ids)
+    return route_entries(organisation, found) if found else {}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 import structlog
 from django.db import transaction
 
-from balie.conversations.actions.status import lock_conversation
 from balie.conversations.events import (
     ConversationCreated,
     ConversationStatusChanged,
@@ -15,11 +15,12 @@ from balie.conversations.events import (
 )
 from balie.conversations.models import Conversation
 from balie.conversations.workflow import Status
+from balie.core.events import batch
 from balie.organisations.events import AgentPresenceChanged
 from balie.organisations.models import Presence
 from balie.routing.board import forget
 from balie.routing.claim import ROUTED
-from balie.routing.engine import do_enqueue, route_entry, sweep_organisation
+from balie.routing.engine import do_enqueue, route_waiting, sweep_organisation
 from balie.routing.models import EntryState, Offer, OfferOutcome, QueueEntry
 from balie.routing.offers import expire_offers
 from balie.routing.waiting import notify_waiting
@@ -28,21 +29,34 @@ log = structlog.get_logger(__name__)
 FINISHED = {Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}
 
 
-def _enqueue_and_route(conversation_id: int, reason: str) -> None:
-    with transaction.atomic():
-        conversation = lock_conversation(conversation_id)
-        if conversation.status not in (Status.NEW, Status.QUEUED):
-            return
-        entry = do_enqueue(conversation, reason=reason)
-    claim = route_entry(entry)
-    log.info("routing_decided", conversation_id=conversation_id, agent_id=claim.agent_id)
-    if claim.agent_id is None:
-        notify_waiting(entry.pk)
+def _enqueue_and_route(conversation_ids: list[int], reason: str) -> None:
+    """Queue the conversations still new or queued; decide for them together, in queue order
+    (one board, one claim per organisation); tell those left waiting."""
+    with transaction.atomic(), batch():
+        conversations = list(
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("channel")
+            .filter(pk__in=conversation_ids, status__in=[Status.NEW, Status.QUEUED])
+            .order_by("pk")
+        )
+        entries = [do_enqueue(conversation, reason=reason) for conversation in conversations]
+    by_organisation: dict[int, list[int]] = defaultdict(list)
+    for entry in entries:
+        by_organisation[entry.organisation_id].append(entry.pk)
+    for organisation_id, entry_ids in by_organisation.items():
+        claims = route_waiting(organisation_id, entry_ids)
+        for entry_id in entry_ids:
+            claim = claims.get(entry_id)
+            log.info("routing_decided", entry_id=entry_id, agent_id=claim and claim.agent_id)
+            if claim is None or claim.agent_id is None:
+                notify_waiting(entry_id)
 
 
-def on_conversation_created(evt: ConversationCreated) -> None:
-    """Queue a new conversation and give it to the best eligible agent, or tell the citizen."""
-    _enqueue_and_route(evt.conversation_id, "waiting for an agent")
+def on_conversations_created(evts: list[ConversationCreated]) -> None:
+    """Queue new conversations and give each to the best eligible agent, or tell the citizen.
+
+    A batch handler: all the conversations a worker claimed at once are decided together."""
+    _enqueue_and_route([e.conversation_id for e in evts], "waiting for an agent")
 
 
 def wants_status_change(payload: dict[str, Any]) -> bool:
@@ -66,7 +80,7 @@ def on_status_changed(evt: ConversationStatusChanged) -> None:
     """Back in the queue: route again. Finished or taken by hand: free the agent's capacity."""
     target = Status(evt.to_status)
     if target == Status.QUEUED and evt.from_status != Status.NEW:
-        _enqueue_and_route(evt.conversation_id, evt.reason or "back in the queue")
+        _enqueue_and_route([evt.conversation_id], evt.reason or "back in the queue")
         return
     if target not in FINISHED and target != Status.ASSIGNED:
         return
@@ -90,17 +104,19 @@ def on_status_changed(evt: ConversationStatusChanged) -> None:
         sweep_organisation(organisation_id)
 
 
-def on_message_received(evt: MessageReceived) -> None:
-    """A citizen wrote on a queued conversation the queue does not hold: queue and route it."""
+def on_messages_received(evts: list[MessageReceived]) -> None:
+    """A citizen wrote on a queued conversation the queue does not hold: queue and route it.
+
+    A batch handler: one query per table for all the messages a worker claimed at once."""
+    ids = {e.conversation_id for e in evts}
     held = QueueEntry.objects.filter(
-        conversation_id=evt.conversation_id,
+        conversation_id__in=ids,
         state__in=[EntryState.WAITING, EntryState.OFFERED, EntryState.ASSIGNED],
-    ).exists()
-    if (
-        not held
-        and Conversation.objects.filter(pk=evt.conversation_id, status=Status.QUEUED).exists()
-    ):
-        _enqueue_and_route(evt.conversation_id, "the citizen wrote while queued")
+    ).values_list("conversation_id", flat=True)
+    lost = Conversation.objects.filter(pk__in=ids - set(held), status=Status.QUEUED)
+    lost_ids = sorted(lost.values_list("pk", flat=True))
+    if lost_ids:
+        _enqueue_and_route(lost_ids, "the citizen wrote while queued")
 
 
 def on_presence_changed(evt: AgentPresenceChanged) -> None:

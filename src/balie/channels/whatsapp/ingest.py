@@ -10,6 +10,7 @@ sender, template updates overwrite.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from datetime import timedelta
 
 import structlog
@@ -25,7 +26,7 @@ from balie.channels.whatsapp.parse import (
     TemplateUpdate,
     parse_webhook,
 )
-from balie.conversations.actions import InboundMessage, do_receive_message
+from balie.conversations.actions import InboundMessage, do_receive_messages
 from balie.conversations.actions import do_update_delivery_status as update_status
 from balie.conversations.delivery import DeliveryStatus
 from balie.conversations.models import Attachment, Direction, Message
@@ -49,9 +50,9 @@ SWEEP_AFTER = timedelta(minutes=1)
 BATCH = {"postgresql": 64, "sqlite": 8}
 
 
-def on_webhook_received(evt: WebhookReceived) -> None:
-    """Handler: apply the stored events the commit announced."""
-    process_events(evt.all_ids)
+def on_webhooks_received(evts: list[WebhookReceived]) -> None:
+    """Batch handler: apply the stored events the commits announced, in arrival order."""
+    process_events(sorted({pk for evt in evts for pk in evt.all_ids}))
 
 
 def sweep_unprocessed() -> int:
@@ -75,7 +76,7 @@ def process_event(event_id: int) -> None:
             )
             if event.processed_at is not None:
                 return
-            _apply(event)
+            _apply([event])
             event.processed_at = clock.now()
             event.error = ""
             event.save(update_fields=["processed_at", "error"])
@@ -117,8 +118,7 @@ def _process_batch(event_ids: list[int]) -> bool:
                 .order_by("pk")
             )
             with batch():  # the handler tasks of all its messages in one INSERT
-                for event in events:
-                    _apply(event)
+                _apply(events)
             if events:
                 WebhookEvent.objects.filter(pk__in=[e.pk for e in events]).update(
                     processed_at=clock.now(), error=""
@@ -129,25 +129,36 @@ def _process_batch(event_ids: list[int]) -> bool:
     return True
 
 
-def _apply(event: WebhookEvent) -> None:
-    channel = event.channel
-    batch = parse_webhook(json.loads(event.body))
-    own_number = str(channel.settings.get("phone_number_id", ""))
-    for message in batch.messages:
-        if own_number and message.phone_number_id != own_number:
-            log.warning("whatsapp_foreign_number", channel_id=channel.pk, event_id=event.pk)
-            continue
-        if message.type == "reaction":
-            _apply_reaction(channel, message)
-        else:
-            _apply_message(channel, message)
-    for status in batch.statuses:
-        if not own_number or status.phone_number_id == own_number:
-            _apply_status(channel, status)
-    for update in batch.templates:
-        _apply_template(channel, update)
-    for error in batch.errors:
-        log.warning("whatsapp_webhook_error", channel_id=channel.pk, code=error.get("code"))
+def _apply(events: list[WebhookEvent]) -> None:
+    """Messages first (all of a channel's at once), then reactions, statuses, templates."""
+    parsed = [(event, parse_webhook(json.loads(event.body))) for event in events]
+    channels: dict[int, Channel] = {}
+    messages: dict[int, list[ParsedMessage]] = defaultdict(list)
+    later: list[tuple[Channel, ParsedMessage]] = []
+    for event, webhook in parsed:
+        channel = channels.setdefault(event.channel_id, event.channel)
+        own_number = str(channel.settings.get("phone_number_id", ""))
+        for message in webhook.messages:
+            if own_number and message.phone_number_id != own_number:
+                log.warning("whatsapp_foreign_number", channel_id=channel.pk, event_id=event.pk)
+            elif message.type == "reaction":
+                later.append((channel, message))
+            else:
+                messages[channel.pk].append(message)
+    for channel_id, received in messages.items():
+        _apply_messages(channels[channel_id], received)
+    for channel, message in later:
+        _apply_reaction(channel, message)
+    for event, webhook in parsed:
+        channel = channels[event.channel_id]
+        own_number = str(channel.settings.get("phone_number_id", ""))
+        for status in webhook.statuses:
+            if not own_number or status.phone_number_id == own_number:
+                _apply_status(channel, status)
+        for update in webhook.templates:
+            _apply_template(channel, update)
+        for error in webhook.errors:
+            log.warning("whatsapp_webhook_error", channel_id=channel.pk, code=error.get("code"))
 
 
 def sender_identity(channel: Channel, sender: Sender) -> SenderIdentity:
@@ -170,34 +181,40 @@ def sender_identity(channel: Channel, sender: Sender) -> SenderIdentity:
     return SenderIdentity(primary=bsuid, name=sender.name, extra=(phone,) if phone else ())
 
 
-def _apply_message(channel: Channel, parsed: ParsedMessage) -> None:
-    result = do_receive_message(
+def _apply_messages(channel: Channel, parsed: list[ParsedMessage]) -> None:
+    results = do_receive_messages(
         channel,
-        sender_identity(channel, parsed.sender),
-        InboundMessage(
-            provider_id=parsed.wamid,
-            body=parsed.body,
-            sent_at=parsed.sent_at,
-            reply_to_provider_id=parsed.reply_to,
-            metadata={"whatsapp": parsed.metadata},
-        ),
+        [
+            (
+                sender_identity(channel, message.sender),
+                InboundMessage(
+                    provider_id=message.wamid,
+                    body=message.body,
+                    sent_at=message.sent_at,
+                    reply_to_provider_id=message.reply_to,
+                    metadata={"whatsapp": message.metadata},
+                ),
+            )
+            for message in parsed
+        ],
     )
-    if not result.created:
-        log.info("whatsapp_duplicate_message", message_id=result.message.pk)
-        return
     from balie.channels.whatsapp import media, receipts
 
-    if parsed.media is not None:
-        attachment = Attachment.objects.create(
-            message=result.message,
-            filename=parsed.media.filename[:255],
-            content_type=parsed.media.mime_type or "application/octet-stream",
-            sha256=parsed.media.sha256[:64],
-            provider_media_id=parsed.media.media_id,
-        )
-        media.download_media.enqueue(attachment.pk)
-    if channel.settings.get("read_receipts"):
-        receipts.mark_read.enqueue(result.message.pk)
+    for message, result in zip(parsed, results, strict=True):
+        if not result.created:
+            log.info("whatsapp_duplicate_message", message_id=result.message.pk)
+            continue
+        if message.media is not None:
+            attachment = Attachment.objects.create(
+                message=result.message,
+                filename=message.media.filename[:255],
+                content_type=message.media.mime_type or "application/octet-stream",
+                sha256=message.media.sha256[:64],
+                provider_media_id=message.media.media_id,
+            )
+            media.download_media.enqueue(attachment.pk)
+        if channel.settings.get("read_receipts"):
+            receipts.mark_read.enqueue(result.message.pk)
 
 
 def _apply_reaction(channel: Channel, parsed: ParsedMessage) -> None:

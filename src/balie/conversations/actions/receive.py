@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import structlog
 from django.db import IntegrityError, transaction
 
 from balie.channels.models import Channel
@@ -17,8 +19,9 @@ from balie.conversations.workflow import OPEN_FOR_INBOUND, Status
 from balie.core import clock
 from balie.core.events import publish
 from balie.organisations.models import Topic
-from balie.parties.actions import SenderIdentity, do_find_or_create_party
-from balie.parties.models import DigitalAddress
+from balie.parties.actions import FoundParty, SenderIdentity, do_find_or_create_parties
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,7 @@ class ReceiveResult:
     conversation_created: bool = False
 
 
-def _existing(channel: Channel, provider_id: str) -> Message | None:
-    if not provider_id:
-        return None
-    return Message.objects.filter(channel=channel, provider_id=provider_id).first()
+Item = tuple[SenderIdentity, InboundMessage]
 
 
 def do_receive_message(
@@ -59,97 +59,185 @@ def do_receive_message(
     decides, and the loser returns the winner's message. May be called inside an outer
     transaction (one webhook POST with several messages); it uses a savepoint.
     """
-    existing = _existing(channel, inbound.provider_id)
-    if existing is not None:
-        return ReceiveResult(existing, created=False)
+    return do_receive_messages(channel, [(sender, inbound)])[0]
+
+
+def do_receive_messages(channel: Channel, items: Sequence[Item]) -> list[ReceiveResult]:
+    """:func:`do_receive_message` for many messages on one channel, in order, with a few
+    queries for all of them (parties, conversations, messages: one read and one write each).
+
+    A provider id already stored, or repeated in ``items``, is a duplicate: its result is the
+    stored message with ``created=False``. A batch that loses a race with another transaction
+    (an IntegrityError) is received again message by message.
+    """
+    if len(items) > 1:
+        try:
+            with transaction.atomic():
+                return _receive(channel, items)
+        except IntegrityError:
+            log.info("receive_batch_split", size=len(items))
+    return [_receive_one(channel, item) for item in items]
+
+
+def _receive_one(channel: Channel, item: Item) -> ReceiveResult:
     for attempt in range(3):
         try:
             with transaction.atomic():
-                return _receive(channel, sender, inbound)
+                return _receive(channel, [item])[0]
         except IntegrityError:
-            existing = _existing(channel, inbound.provider_id)
-            if existing is not None:
-                return ReceiveResult(existing, created=False)
             if attempt == 2:  # a party/address race that kept losing: let it surface
                 raise
     raise AssertionError("unreachable")
 
 
-def _receive(channel: Channel, sender: SenderIdentity, inbound: InboundMessage) -> ReceiveResult:
-    party = do_find_or_create_party(channel.organisation_id, sender)
-    conversation = (
+def _receive(channel: Channel, items: Sequence[Item]) -> list[ReceiveResult]:
+    ids = {inbound.provider_id for _, inbound in items} - {""}
+    stored = _by_provider_id(channel, ids)
+    fresh: list[int] = []
+    for n, (_, inbound) in enumerate(items):
+        if not inbound.provider_id or inbound.provider_id not in stored:
+            fresh.append(n)
+            if inbound.provider_id:
+                stored[inbound.provider_id] = None  # a repeat later in ``items`` is a duplicate
+    found = do_find_or_create_parties(channel.organisation_id, [items[n][0] for n in fresh])
+    conversations, opened = _conversations(channel, found, [items[n][1] for n in fresh])
+    replied = _by_provider_id(channel, {items[n][1].reply_to_provider_id for n in fresh} - {""})
+    created: dict[int, ReceiveResult] = {}
+    for n, party in zip(fresh, found, strict=True):
+        inbound = items[n][1]
+        conversation = conversations[party.party.pk]
+        reply_to = replied.get(inbound.reply_to_provider_id)
+        message = Message(
+            conversation=conversation,
+            channel=channel,
+            direction=Direction.INBOUND,
+            body=inbound.body,
+            provider_id=inbound.provider_id,
+            reply_to=reply_to if reply_to and reply_to.conversation_id == conversation.pk else None,
+            delivery_status=DeliveryStatus.RECEIVED,
+            metadata=inbound.metadata,
+            sent_at=inbound.sent_at,
+        )
+        created[n] = ReceiveResult(message, True, conversation.pk in opened)
+    Message.objects.bulk_create([result.message for result in created.values()])
+    for result in created.values():
+        if result.message.provider_id:
+            stored[result.message.provider_id] = result.message
+    _announce(channel, conversations, opened, list(created.values()))
+    return [
+        created[n] if n in created else ReceiveResult(_stored(stored, inbound), created=False)
+        for n, (_, inbound) in enumerate(items)
+    ]
+
+
+def _by_provider_id(channel: Channel, provider_ids: set[str]) -> dict[str, Message | None]:
+    if not provider_ids:
+        return {}
+    rows = Message.objects.filter(channel=channel, provider_id__in=provider_ids)
+    return {message.provider_id: message for message in rows}
+
+
+def _stored(stored: dict[str, Message | None], inbound: InboundMessage) -> Message:
+    message = stored[inbound.provider_id]
+    assert message is not None  # the first of the repeats was stored above
+    return message
+
+
+def _conversations(
+    channel: Channel, found: list[FoundParty], inbound: list[InboundMessage]
+) -> tuple[dict[int, Conversation], set[int]]:
+    """The open conversation of each party on ``channel`` (locked), or a new one; and the
+    ids of the new ones."""
+    conversations: dict[int, Conversation] = {}
+    rows = (
         Conversation.objects.select_for_update()
-        .filter(party=party, channel=channel, status__in=[s.value for s in OPEN_FOR_INBOUND])
+        .filter(
+            party_id__in={f.party.pk for f in found},
+            channel=channel,
+            status__in=[s.value for s in OPEN_FOR_INBOUND],
+        )
         .order_by("-created_at")
-        .first()
     )
-    created = conversation is None
-    if conversation is None:
-        conversation = _open_conversation(channel, party.pk, sender, inbound)
-    reply_to = _existing(channel, inbound.reply_to_provider_id)
+    for conversation in rows:
+        conversations.setdefault(conversation.party_id, conversation)
+    codes = {i.topic_code for i in inbound} - {""}
+    topics = {
+        t.code: t
+        for t in Topic.objects.filter(
+            organisation_id=channel.organisation_id, code__in=codes
+        ).select_related("team")
+    }
+    new: list[Conversation] = []
     now = clock.now()
-    message = Message.objects.create(
-        conversation=conversation,
-        channel=channel,
-        direction=Direction.INBOUND,
-        body=inbound.body,
-        provider_id=inbound.provider_id,
-        reply_to=reply_to if reply_to and reply_to.conversation_id == conversation.pk else None,
-        delivery_status=DeliveryStatus.RECEIVED,
-        metadata=inbound.metadata,
-        sent_at=inbound.sent_at,
-    )
-    conversation.last_inbound_at = now
-    conversation.save(update_fields=["last_inbound_at", "updated_at"])
-    if created:
-        publish(
-            ConversationCreated(
-                conversation_id=conversation.pk,
-                organisation_id=conversation.organisation_id,
-                channel_id=channel.pk,
-                party_id=party.pk,
+    for party, message in zip(found, inbound, strict=True):
+        if party.party.pk not in conversations:
+            conversations[party.party.pk] = _new_conversation(
+                channel, party, message, topics.get(message.topic_code), now
             )
-        )
-    else:
-        _reopen_if_waiting(conversation)
-    publish(
-        MessageReceived(
-            message_id=message.pk,
-            conversation_id=conversation.pk,
-            channel_kind=channel.kind,
-            organisation_id=conversation.organisation_id,
-        )
-    )
-    return ReceiveResult(message, created=True, conversation_created=created)
+            new.append(conversations[party.party.pk])
+    Conversation.objects.bulk_create(new)
+    return conversations, {c.pk for c in new}
 
 
-def _open_conversation(
-    channel: Channel, party_id: int, sender: SenderIdentity, inbound: InboundMessage
+def _new_conversation(
+    channel: Channel,
+    party: FoundParty,
+    inbound: InboundMessage,
+    topic: Topic | None,
+    now: datetime,
 ) -> Conversation:
-    topic = (
-        Topic.objects.filter(organisation_id=channel.organisation_id, code=inbound.topic_code)
-        .select_related("team")
-        .first()
-        if inbound.topic_code
-        else None
-    )
-    address = DigitalAddress.objects.filter(
-        organisation_id=channel.organisation_id,
-        kind=sender.primary.kind,
-        value=sender.primary.value,
-    ).first()
-    return Conversation.objects.create(
+    return Conversation(
         organisation_id=channel.organisation_id,
         channel=channel,
-        party_id=party_id,
-        address=address,
+        party=party.party,
+        address=party.address,
         topic=topic,
         language=inbound.language[:8],
         priority=topic.priority if topic else 0,
         team=(topic.team if topic and topic.team_id else None) or channel.team,
         subject=inbound.subject[:200],
         status=Status.NEW,
+        last_inbound_at=now,
     )
+
+
+def _announce(
+    channel: Channel,
+    conversations: dict[int, Conversation],
+    opened: set[int],
+    results: list[ReceiveResult],
+) -> None:
+    """Mark the existing conversations written to; publish the events in message order."""
+    now = clock.now()
+    touched = {r.message.conversation_id for r in results} - opened
+    if touched:
+        Conversation.objects.filter(pk__in=touched).update(last_inbound_at=now, updated_at=now)
+    by_id = {c.pk: c for c in conversations.values()}
+    announced: set[int] = set()
+    for result in results:
+        conversation = by_id[result.message.conversation_id]
+        if conversation.pk not in announced:
+            announced.add(conversation.pk)
+            if conversation.pk in opened:
+                publish(
+                    ConversationCreated(
+                        conversation_id=conversation.pk,
+                        organisation_id=conversation.organisation_id,
+                        channel_id=channel.pk,
+                        party_id=conversation.party_id,
+                    )
+                )
+            else:
+                conversation.last_inbound_at = now
+                _reopen_if_waiting(conversation)
+        publish(
+            MessageReceived(
+                message_id=result.message.pk,
+                conversation_id=conversation.pk,
+                channel_kind=channel.kind,
+                organisation_id=conversation.organisation_id,
+            )
+        )
 
 
 def _reopen_if_waiting(conversation: Conversation) -> None:
