@@ -182,10 +182,14 @@ def sweep_organisation(organisation_id: int, limit: int = 500) -> int:
                     | Q(priority=priority, enqueued_at__gt=enqueued_at)
                     | Q(priority=priority, enqueued_at=enqueued_at, pk__gt=pk)
                 )
+            order = ("-priority", "enqueued_at", "pk")
+            # Lock the batch in a subquery of the entries alone, then join what ranking needs
+            # to those few: joined before the lock, every waiting entry was joined and sorted.
+            batch = rows.order_by(*order).values("pk")[: min(BATCH, limit - tried)]
             entries = list(
-                rows.select_related("conversation__topic__required_training").order_by(
-                    "-priority", "enqueued_at", "pk"
-                )[: min(BATCH, limit - tried)]
+                QueueEntry.objects.filter(pk__in=batch)
+                .select_related("conversation__topic__required_training")
+                .order_by(*order)
             )
             if not entries:
                 break
