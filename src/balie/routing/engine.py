@@ -12,7 +12,7 @@ import structlog
 from django.db import transaction
 from django.db.models import Q
 
-from balie.conversations.actions import do_change_status
+from balie.conversations.actions.status import do_change_statuses
 from balie.conversations.models import Conversation
 from balie.conversations.workflow import Status
 from balie.core import clock
@@ -51,24 +51,45 @@ def record(
 
 def do_enqueue(conversation: Conversation, *, reason: str = "waiting for an agent") -> QueueEntry:
     """Put ``conversation`` in the queue (or back in it). Precondition: conversation locked."""
+    return do_enqueue_many([conversation], reason=reason)[0]
+
+
+def do_enqueue_many(
+    conversations: list[Conversation], *, reason: str = "waiting for an agent"
+) -> list[QueueEntry]:
+    """:func:`do_enqueue` for many conversations (each once, channel loaded), a few statements
+    for all. Precondition: inside a transaction, the conversations locked."""
     now = clock.now()
-    if conversation.status == Status.NEW:
-        do_change_status(conversation, Status.QUEUED, reason=reason)
-    entry, created = QueueEntry.objects.get_or_create(
-        conversation=conversation,
-        defaults={
-            "organisation_id": conversation.organisation_id,
-            "channel_kind": conversation.channel.kind,
-            "priority": conversation.priority,
-            "enqueued_at": now,
-        },
+    do_change_statuses(
+        [c for c in conversations if c.status == Status.NEW], Status.QUEUED, reason=reason
     )
-    if not created and entry.state in (EntryState.ASSIGNED, EntryState.DONE):
+    entries = {
+        e.conversation_id: e for e in QueueEntry.objects.filter(conversation__in=conversations)
+    }
+    new = [
+        QueueEntry(
+            conversation=c,
+            organisation_id=c.organisation_id,
+            channel_kind=c.channel.kind,
+            priority=c.priority,
+            enqueued_at=now,
+        )
+        for c in conversations
+        if c.pk not in entries
+    ]
+    QueueEntry.objects.bulk_create(new)
+    back = [e for e in entries.values() if e.state in (EntryState.ASSIGNED, EntryState.DONE)]
+    for entry in back:
         entry.state, entry.agent, entry.enqueued_at = EntryState.WAITING, None, now
         entry.notice_sent_at = None
-        entry.save(update_fields=["state", "agent", "enqueued_at", "notice_sent_at"])
-    record(conversation.pk, "enqueued", reason=reason)
-    return entry
+    if back:
+        QueueEntry.objects.bulk_update(back, ["state", "agent", "enqueued_at", "notice_sent_at"])
+    entries.update((e.conversation_id, e) for e in new)
+    RoutingRecord.objects.bulk_create(
+        RoutingRecord(conversation=c, kind="enqueued", reason=reason[:500], at=now)
+        for c in conversations
+    )
+    return [entries[c.pk] for c in conversations]
 
 
 def declined_by(entry_ids: list[int], now: datetime) -> dict[int, set[int]]:

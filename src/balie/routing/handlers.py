@@ -20,10 +20,10 @@ from balie.organisations.events import AgentPresenceChanged
 from balie.organisations.models import Presence
 from balie.routing.board import forget
 from balie.routing.claim import ROUTED
-from balie.routing.engine import do_enqueue, route_waiting, sweep_organisation
+from balie.routing.engine import do_enqueue_many, route_waiting, sweep_organisation
 from balie.routing.models import EntryState, Offer, OfferOutcome, QueueEntry
 from balie.routing.offers import expire_offers
-from balie.routing.waiting import notify_waiting
+from balie.routing.waiting import notify_waiting_many
 
 log = structlog.get_logger(__name__)
 FINISHED = {Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}
@@ -39,17 +39,15 @@ def _enqueue_and_route(conversation_ids: list[int], reason: str) -> None:
             .filter(pk__in=conversation_ids, status__in=[Status.NEW, Status.QUEUED])
             .order_by("pk")
         )
-        entries = [do_enqueue(conversation, reason=reason) for conversation in conversations]
+        entries = do_enqueue_many(conversations, reason=reason)
     by_organisation: dict[int, list[int]] = defaultdict(list)
     for entry in entries:
         by_organisation[entry.organisation_id].append(entry.pk)
     for organisation_id, entry_ids in by_organisation.items():
         claims = route_waiting(organisation_id, entry_ids)
-        for entry_id in entry_ids:
-            claim = claims.get(entry_id)
-            log.info("routing_decided", entry_id=entry_id, agent_id=claim and claim.agent_id)
-            if claim is None or claim.agent_id is None:
-                notify_waiting(entry_id)
+        waiting = [e for e in entry_ids if e not in claims or claims[e].agent_id is None]
+        log.info("routing_decided", entries=len(entry_ids), waiting=len(waiting))
+        notify_waiting_many(waiting)
 
 
 def on_conversations_created(evts: list[ConversationCreated]) -> None:
@@ -140,8 +138,7 @@ def sweep_queue() -> None:
     unnoticed = QueueEntry.objects.filter(
         state=EntryState.WAITING, notice_sent_at__isnull=True
     ).values_list("pk", flat=True)[:200]
-    for entry_id in list(unnoticed):
-        notify_waiting(entry_id)
+    notify_waiting_many(list(unnoticed))
 
 
 def lapse_offers() -> None:

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from balie.conversations.models import Conversation
 from balie.core import clock
+from balie.core.events import batch
 from balie.organisations.models import Organisation
 from balie.routing.board import board_for
 from balie.routing.models import EntryState, QueueEntry
@@ -25,7 +25,9 @@ def expected_wait_s(ahead: int, handling_s: float, qualified_agents: int) -> int
 
 
 def estimate(organisation: Organisation, entry: QueueEntry) -> tuple[int | None, datetime | None]:
-    """The expected wait in seconds, or (None, when the organisation opens) out of hours."""
+    """The expected wait in seconds, or (None, when the organisation opens) out of hours.
+
+    ``entry.conversation`` (with its topic) loaded."""
     now = clock.now()
     local = now.astimezone(ZoneInfo(organisation.time_zone)).replace(tzinfo=None)
     if not is_open(organisation.business_hours, local):
@@ -34,16 +36,12 @@ def estimate(organisation: Organisation, entry: QueueEntry) -> tuple[int | None,
         return None, opening.replace(tzinfo=zone) if opening else None
     board = board_for(organisation, now)
     conversation = entry.conversation
-    topic = conversation.topic
     need = need_now(
-        organisation,
-        entry,
-        topic,
-        conversation.language,
-        board.steps,
-        now,
+        organisation, entry, conversation.topic, conversation.language, board.steps, now
     )
     qualified = board.count_on_shift(need)
+    if qualified <= 0:
+        return None, None  # nobody on shift can answer it: no honest number to give
     ahead = QueueEntry.objects.filter(
         organisation_id=organisation.pk,
         state=EntryState.WAITING,
@@ -58,16 +56,21 @@ def estimate(organisation: Organisation, entry: QueueEntry) -> tuple[int | None,
 
 def notify_waiting(entry_id: int) -> None:
     """Send the waiting notice once, if the contact is still waiting."""
-    entry = QueueEntry.objects.select_related("conversation__topic").get(pk=entry_id)
-    if entry.state != EntryState.WAITING or entry.notice_sent_at is not None:
-        return
-    organisation = Organisation.objects.get(pk=entry.organisation_id)
-    wait, opens_at = estimate(organisation, entry)
-    with transaction.atomic():
-        locked = QueueEntry.objects.select_for_update().get(pk=entry_id)
-        if locked.state != EntryState.WAITING:
-            return
-        conversation = Conversation.objects.select_related("channel", "organisation").get(
-            pk=locked.conversation_id
+    notify_waiting_many([entry_id])
+
+
+def notify_waiting_many(entry_ids: list[int]) -> None:
+    """Send each still-waiting contact its notice once, in one transaction."""
+    with transaction.atomic(), batch():
+        entries = (
+            QueueEntry.objects.select_for_update(of=("self",))
+            .select_related(
+                "conversation__topic", "conversation__channel", "conversation__organisation"
+            )
+            .filter(pk__in=entry_ids, state=EntryState.WAITING, notice_sent_at__isnull=True)
+            .order_by("pk")
         )
-        do_send_queue_notice(locked, conversation, expected_wait_s=wait, opens_at=opens_at)
+        for entry in entries:
+            conversation = entry.conversation
+            wait, opens_at = estimate(conversation.organisation, entry)
+            do_send_queue_notice(entry, conversation, expected_wait_s=wait, opens_at=opens_at)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from balie.conversations import workflow
 from balie.conversations.events import ConversationAssigned, ConversationStatusChanged
 from balie.conversations.models import Conversation, StatusChange
@@ -29,42 +31,69 @@ def do_change_status(
     Precondition: inside a transaction, ``conversation`` locked (``lock_conversation``).
     Raises WorkflowViolation if the table does not allow the move.
     """
-    source = Status(conversation.status)
-    try:
-        workflow.check_transition(source, target, reason)
-    except workflow.TransitionNotAllowed as exc:
-        raise WorkflowViolation(str(exc)) from exc
-    conversation.status = target
-    fields = ["status", "updated_at"]
+    do_change_statuses([conversation], target, actor=actor, reason=reason)
+    return conversation
+
+
+def do_change_statuses(
+    conversations: Sequence[Conversation],
+    target: Status,
+    *,
+    actor: Agent | None = None,
+    reason: str = "",
+) -> None:
+    """:func:`do_change_status` for many conversations: every move is checked before anything
+    is written; then one UPDATE, one INSERT of history rows, the events in order.
+
+    Precondition: inside a transaction, every conversation locked, each at most once.
+    """
+    sources = [Status(conversation.status) for conversation in conversations]
+    for source in sources:
+        try:
+            workflow.check_transition(source, target, reason)
+        except workflow.TransitionNotAllowed as exc:
+            raise WorkflowViolation(str(exc)) from exc
+    if not conversations:
+        return
+    now = clock.now()
+    changes: dict[str, object] = {"status": target, "updated_at": now}
     if target == Status.RESOLVED:
-        conversation.resolved_at = clock.now()
-        fields.append("resolved_at")
-    if target == Status.QUEUED and conversation.assignee_id is not None:
-        _set_assignee(conversation, None, actor=actor, reason=reason or "unassigned")
-        fields.append("assignee")
-    conversation.save(update_fields=fields)
-    StatusChange.objects.create(
-        conversation=conversation,
-        from_status=source,
-        to_status=target,
-        actor=actor,
-        reason=reason[:500],
-    )
-    publish(
-        ConversationStatusChanged(
-            conversation_id=conversation.pk,
-            from_status=source.value,
-            to_status=target.value,
-            actor_agent_id=actor.pk if actor else None,
-            reason=reason[:500],
-            organisation_id=conversation.organisation_id,
+        changes["resolved_at"] = now
+    if target == Status.QUEUED:
+        changes["assignee"] = None
+    history = []
+    for conversation, source in zip(conversations, sources, strict=True):
+        conversation.status, conversation.updated_at = target, now
+        if target == Status.RESOLVED:
+            conversation.resolved_at = now
+        if target == Status.QUEUED and conversation.assignee_id is not None:
+            _set_assignee(conversation, None, actor=actor, reason=reason or "unassigned")
+        history.append(
+            StatusChange(
+                conversation=conversation,
+                from_status=source,
+                to_status=target,
+                actor=actor,
+                reason=reason[:500],
+            )
         )
-    )
+        publish(
+            ConversationStatusChanged(
+                conversation_id=conversation.pk,
+                from_status=source.value,
+                to_status=target.value,
+                actor_agent_id=actor.pk if actor else None,
+                reason=reason[:500],
+                organisation_id=conversation.organisation_id,
+            )
+        )
+    Conversation.objects.filter(pk__in=[c.pk for c in conversations]).update(**changes)
+    StatusChange.objects.bulk_create(history)
     if target == Status.RESOLVED:
         from balie.conversations.actions.klantcontact import do_record_klantcontact
 
-        do_record_klantcontact(conversation, agent=actor or conversation.assignee)
-    return conversation
+        for conversation in conversations:
+            do_record_klantcontact(conversation, agent=actor or conversation.assignee)
 
 
 def check_change_status(
