@@ -198,3 +198,32 @@ def test_precomputed_profile_scores_rank_exactly_as_the_full_score(agents):
         assert sel.score(p, s, NEED, 900.0, rare, fixed[p.id]) == plain  # bit for bit
     full = sel.rank_agents(NEED, pairs, 900.0, rare, MIX)
     assert sel.rank_agents(NEED, pairs, 900.0, rare, MIX, fixed=fixed) == full
+
+
+def _room_as_specified(p: sel.AgentProfile, s: sel.AgentState, channel: str, mix: sel.Mixing):
+    """has_room as written first: free capacity, then the mixing rules over the other channels."""
+    if s.load.get(channel, 0) >= p.capacities.get(channel, 0):
+        return False
+    others = [c for c, n in s.load.items() if n > 0 and c != channel]
+    if not others:
+        return True
+    if mix.exclusive or channel in mix.blocking:
+        return False
+    return not any(c in mix.blocking for c in others)
+
+
+_kinds = st.sampled_from(["phone", "webchat", "email"])
+
+
+@given(
+    st.dictionaries(_kinds, st.integers(min_value=0, max_value=3)),
+    st.dictionaries(_kinds, st.integers(min_value=0, max_value=3)),
+    _kinds,
+    st.booleans(),
+    st.frozensets(_kinds),
+)
+def test_room_follows_capacity_and_mixing_rules(capacities, load, channel, exclusive, blocking):
+    """has_room agrees with the rules as specified for any load, capacity and mixing."""
+    p, s = profile(capacities=capacities), state(load=load)
+    mix = sel.Mixing(exclusive=exclusive, blocking=blocking)
+    assert sel.has_room(p, s, channel, mix) == _room_as_specified(p, s, channel, mix)

@@ -131,12 +131,12 @@ def has_room(profile: AgentProfile, state: AgentState, channel: str, mixing: Mix
     load = state.load
     if load.get(channel, 0) >= profile.capacities.get(channel, 0):
         return False
-    others = [c for c, n in load.items() if n > 0 and c != channel] if load else None
-    if not others:
-        return True
-    if mixing.exclusive or channel in mixing.blocking:
-        return False
-    return not any(c in mixing.blocking for c in others)
+    blocking = mixing.blocking
+    alone = mixing.exclusive or channel in blocking  # nothing else may be open alongside
+    for other, n in load.items():
+        if n > 0 and other != channel and (alone or other in blocking):
+            return False
+    return True
 
 
 def qualifies(profile: AgentProfile, need: Need) -> bool:
