@@ -24,8 +24,10 @@ from django.db import transaction
 from django_tasks import task
 
 from balie.channels.base import SendError
+from balie.channels.models import Channel
 from balie.channels.registry import adapter_for
 from balie.conversations.actions import do_update_delivery_status
+from balie.conversations.actions.delivery import do_update_delivery_statuses
 from balie.conversations.delivery import DeliveryStatus
 from balie.conversations.events import ReplyQueued
 from balie.conversations.models import Direction, Message
@@ -48,8 +50,7 @@ OUTCOME_UNKNOWN = (
 
 def on_replies_queued(evts: list[ReplyQueued]) -> None:
     """Batch handler: deliver the queued replies, one attempt each."""
-    for evt in evts:
-        deliver(evt.message_id)
+    deliver_many([evt.message_id for evt in evts])
 
 
 @task(queue_name="outbound")
@@ -73,57 +74,88 @@ def _at(value: Any) -> datetime | None:
 
 def deliver(message_id: int) -> None:
     """Make one send attempt for a pending message, if one is due; idempotent."""
-    message = _claim(message_id)
-    if message is None:
-        return
-    adapter = adapter_for(message.channel)
-    try:
-        result = adapter.send(message)
-    except SendError as exc:
-        _record_refusal(message_id, exc)
-        return
-    with transaction.atomic():
-        locked = Message.objects.select_for_update().get(pk=message_id)
-        outbox = {**_outbox(locked), "state": "sent"}
-        Message.objects.filter(pk=message_id).update(
-            provider_id=result.provider_id,
-            sent_at=clock.now(),
-            error_code="",
-            error_text="",
-            metadata={**locked.metadata, "outbox": outbox},
-        )
-        do_update_delivery_status(message_id, DeliveryStatus.SENT)
-    log.info("message_sent", message_id=message_id, channel_kind=message.channel.kind)
+    deliver_many([message_id])
 
 
-def _claim(message_id: int) -> Message | None:
-    """Lock the message and record the attempt; None when no attempt is due."""
+def deliver_many(message_ids: list[int]) -> None:
+    """One send attempt for each message that has one due: claimed together, sent one by
+    one, the sends recorded together (refusals each on their own)."""
+    sent: list[tuple[Message, str]] = []
+    for message in _claim(message_ids):
+        adapter = adapter_for(message.channel)
+        try:
+            result = adapter.send(message)
+        except SendError as exc:
+            _record_refusal(message.pk, exc)
+            continue
+        sent.append((message, result.provider_id))
+    if not sent:
+        return
     now = clock.now()
     with transaction.atomic():
-        message = Message.objects.select_for_update().select_related("channel").get(pk=message_id)
-        if message.delivery_status != DeliveryStatus.PENDING or message.provider_id:
-            return None
-        outbox = _outbox(message)
-        if outbox.get("state") == "sending":
-            started = _at(outbox.get("started_at"))
-            if started is not None and now - started < STUCK_AFTER:
-                return None  # another worker is sending it right now
-            if not getattr(adapter_for(message.channel), "idempotent_sends", False):
-                log.warning("message_send_outcome_unknown", message_id=message_id)
-                code, text = OUTCOME_UNKNOWN
-                do_update_delivery_status(
-                    message_id, DeliveryStatus.FAILED, error_code=code, error_text=text
-                )
-                return None
-        next_at = _at(outbox.get("next_at"))
-        if outbox.get("state") == "waiting" and next_at is not None and now < next_at:
-            return None  # too early: the scheduled retry will come
-        outbox.update(
-            state="sending", attempts=int(outbox.get("attempts", 0)) + 1, started_at=now.isoformat()
+        locked = {
+            m.pk: m
+            for m in Message.objects.select_for_update().filter(pk__in=[m.pk for m, _ in sent])
+        }
+        for message, provider_id in sent:
+            row = locked[message.pk]
+            row.metadata = {**row.metadata, "outbox": {**_outbox(row), "state": "sent"}}
+            row.provider_id, row.sent_at, row.error_code, row.error_text = provider_id, now, "", ""
+        Message.objects.bulk_update(
+            list(locked.values()),
+            ["provider_id", "sent_at", "error_code", "error_text", "metadata"],
         )
-        message.metadata = {**message.metadata, "outbox": outbox}
-        message.save(update_fields=["metadata"])
-        return message
+        do_update_delivery_statuses([(pk, DeliveryStatus.SENT, "", "") for pk in locked])
+    for message, _ in sent:
+        log.info("message_sent", message_id=message.pk, channel_kind=message.channel.kind)
+
+
+def _claim(message_ids: list[int]) -> list[Message]:
+    """Lock the messages and record an attempt on those that have one due; return those."""
+    now = clock.now()
+    due: list[Message] = []
+    with transaction.atomic():
+        rows = (
+            Message.objects.select_for_update(of=("self",))
+            .select_related("channel", "conversation", "reply_to")
+            .filter(pk__in=message_ids)
+            .order_by("pk")
+        )
+        channels: dict[int, Channel] = {}
+        for message in rows:
+            # one channel object per channel: its secrets are decrypted once
+            message.channel = channels.setdefault(message.channel_id, message.channel)
+            if _attempt_due(message, now):
+                due.append(message)
+        if due:
+            Message.objects.bulk_update(due, ["metadata"])
+    return due
+
+
+def _attempt_due(message: Message, now: datetime) -> bool:
+    """Whether an attempt is due; if so, record it on ``message`` (saved by the caller)."""
+    if message.delivery_status != DeliveryStatus.PENDING or message.provider_id:
+        return False
+    outbox = _outbox(message)
+    if outbox.get("state") == "sending":
+        started = _at(outbox.get("started_at"))
+        if started is not None and now - started < STUCK_AFTER:
+            return False  # another worker is sending it right now
+        if not getattr(adapter_for(message.channel), "idempotent_sends", False):
+            log.warning("message_send_outcome_unknown", message_id=message.pk)
+            code, text = OUTCOME_UNKNOWN
+            do_update_delivery_status(
+                message.pk, DeliveryStatus.FAILED, error_code=code, error_text=text
+            )
+            return False
+    next_at = _at(outbox.get("next_at"))
+    if outbox.get("state") == "waiting" and next_at is not None and now < next_at:
+        return False  # too early: the scheduled retry will come
+    outbox.update(
+        state="sending", attempts=int(outbox.get("attempts", 0)) + 1, started_at=now.isoformat()
+    )
+    message.metadata = {**message.metadata, "outbox": outbox}
+    return True
 
 
 def _record_refusal(message_id: int, exc: SendError) -> None:
@@ -174,6 +206,5 @@ def sweep_outbox() -> int:
             or (not state and now - message.created_at >= LOST_AFTER)
         ):
             due.append(message.pk)
-    for message_id in due:
-        deliver(message_id)
+    deliver_many(due)
     return len(due)

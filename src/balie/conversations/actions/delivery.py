@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import structlog
 
 from balie.conversations.delivery import DeliveryStatus, advance
@@ -12,6 +14,10 @@ from balie.core.events import publish
 log = structlog.get_logger(__name__)
 
 
+#: A delivery report: the message, the reported status, the provider's error code and text.
+Report = tuple[int, DeliveryStatus, str, str]
+
+
 def do_update_delivery_status(
     message_id: int,
     reported: DeliveryStatus,
@@ -20,34 +26,48 @@ def do_update_delivery_status(
     error_text: str = "",
 ) -> Message:
     """Apply a delivery report; the status never moves backwards. Call inside a transaction."""
-    message = (
-        Message.objects.select_for_update(of=("self",))
+    return do_update_delivery_statuses([(message_id, reported, error_code, error_text)])[0]
+
+
+def do_update_delivery_statuses(reports: Sequence[Report]) -> list[Message]:
+    """Apply delivery reports (one locked read and one write for all), in order; the status
+    of each message never moves backwards. Call inside a transaction. Returns the messages,
+    one per report."""
+    messages = {
+        m.pk: m
+        for m in Message.objects.select_for_update(of=("self",))
         .select_related("conversation")
-        .get(pk=message_id)
-    )
-    current = DeliveryStatus(message.delivery_status)
-    new = advance(current, reported)
-    if new == current:
-        log.info(
-            "delivery_status_ignored",
-            message_id=message.pk,
-            current=current.value,
-            reported=reported.value,
+        .filter(pk__in={report[0] for report in reports})
+        .order_by("pk")
+    }
+    changed: dict[int, Message] = {}
+    for message_id, reported, error_code, error_text in reports:
+        message = messages[message_id]
+        current = DeliveryStatus(message.delivery_status)
+        new = advance(current, reported)
+        if new == current:
+            log.info(
+                "delivery_status_ignored",
+                message_id=message.pk,
+                current=current.value,
+                reported=reported.value,
+            )
+            continue
+        message.delivery_status = new
+        if new == DeliveryStatus.FAILED:
+            message.error_code, message.error_text = error_code[:32], error_text[:500]
+        changed[message.pk] = message
+        publish(
+            DeliveryStatusChanged(
+                message_id=message.pk,
+                conversation_id=message.conversation_id,
+                status=new.value,
+                error_code=message.error_code,
+                organisation_id=message.conversation.organisation_id,
+            )
         )
-        return message
-    message.delivery_status = new
-    fields = ["delivery_status"]
-    if new == DeliveryStatus.FAILED:
-        message.error_code, message.error_text = error_code[:32], error_text[:500]
-        fields += ["error_code", "error_text"]
-    message.save(update_fields=fields)
-    publish(
-        DeliveryStatusChanged(
-            message_id=message.pk,
-            conversation_id=message.conversation_id,
-            status=new.value,
-            error_code=message.error_code,
-            organisation_id=message.conversation.organisation_id,
+    if changed:
+        Message.objects.bulk_update(
+            list(changed.values()), ["delivery_status", "error_code", "error_text"]
         )
-    )
-    return message
+    return [messages[report[0]] for report in reports]
