@@ -27,6 +27,7 @@ from balie.channels.base import SendError
 from balie.channels.models import Channel
 from balie.channels.registry import adapter_for
 from balie.conversations.actions import do_update_delivery_status
+from balie.conversations.actions.bulk import update_rows
 from balie.conversations.actions.delivery import do_update_delivery_statuses
 from balie.conversations.delivery import DeliveryStatus
 from balie.conversations.events import ReplyQueued
@@ -117,7 +118,8 @@ def _claim(message_ids: list[int]) -> list[Message]:
     with transaction.atomic():
         rows = (
             Message.objects.select_for_update(of=("self",))
-            .select_related("channel", "conversation", "reply_to")
+            .select_related("channel", "conversation__party", "reply_to")
+            .prefetch_related("conversation__party__addresses", "attachments")
             .filter(pk__in=message_ids)
             .order_by("pk")
         )
@@ -127,8 +129,7 @@ def _claim(message_ids: list[int]) -> list[Message]:
             message.channel = channels.setdefault(message.channel_id, message.channel)
             if _attempt_due(message, now):
                 due.append(message)
-        if due:
-            Message.objects.bulk_update(due, ["metadata"])
+        update_rows(Message, due, ["metadata"])
     return due
 
 

@@ -132,8 +132,8 @@ def _complete(
             named[party.pk] = party
     DigitalAddress.objects.bulk_create(added)
     if verified:
-        DigitalAddress.objects.bulk_update(verified, ["verified"])
-    if named:
+        DigitalAddress.objects.filter(pk__in=[a.pk for a in verified]).update(verified=True)
+    if named:  # rare: a party first known without a name
         Party.objects.bulk_update(list(named.values()), ["display_name"])
 
 

@@ -12,6 +12,7 @@ import structlog
 from django.db import transaction
 from django.db.models import Q
 
+from balie.conversations.actions.bulk import update_rows
 from balie.conversations.actions.status import do_change_statuses
 from balie.conversations.models import Conversation
 from balie.conversations.workflow import Status
@@ -82,8 +83,7 @@ def do_enqueue_many(
     for entry in back:
         entry.state, entry.agent, entry.enqueued_at = EntryState.WAITING, None, now
         entry.notice_sent_at = None
-    if back:
-        QueueEntry.objects.bulk_update(back, ["state", "agent", "enqueued_at", "notice_sent_at"])
+    update_rows(QueueEntry, back, ["state", "agent_id", "enqueued_at", "notice_sent_at"])
     entries.update((e.conversation_id, e) for e in new)
     RoutingRecord.objects.bulk_create(
         RoutingRecord(conversation=c, kind="enqueued", reason=reason[:500], at=now)

@@ -38,7 +38,7 @@ from balie.channels.whatsapp.window import window_closes_at, window_open
 from balie.conversations.models import Attachment, Conversation, Message
 from balie.core.errors import WorkflowViolation
 from balie.core.events import publish
-from balie.parties.models import AddressKind, DigitalAddress
+from balie.parties.models import AddressKind
 
 log = structlog.get_logger(__name__)
 
@@ -131,8 +131,10 @@ def verify_handshake(request: HttpRequest, channel: Channel) -> HttpResponse:
 
 
 def recipient(conversation: Conversation) -> dict[str, str]:
-    """Address the citizen by phone number when known, else by business-scoped user id."""
-    addresses = DigitalAddress.objects.filter(party_id=conversation.party_id).order_by("pk")
+    """Address the citizen by phone number when known, else by business-scoped user id.
+
+    Reads ``conversation.party.addresses`` (prefetched by the outbox for a whole batch)."""
+    addresses = sorted(conversation.party.addresses.all(), key=lambda a: a.pk)
     phone = next((a.value for a in addresses if a.kind == AddressKind.PHONE), "")
     if phone:
         return {"to": phone.lstrip("+")}
@@ -155,7 +157,7 @@ def _content(client: GraphClient, message: Message) -> dict[str, Any]:
                 "components": components,
             },
         }
-    attachment = Attachment.objects.filter(message=message).first()
+    attachment = min(message.attachments.all(), key=lambda a: a.pk, default=None)
     if attachment is not None:
         return _media_content(client, message, attachment)
     return {"type": "text", "text": {"preview_url": False, "body": message.body}}

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import structlog
 
+from balie.conversations.actions.bulk import update_rows
 from balie.conversations.delivery import DeliveryStatus, advance
 from balie.conversations.events import DeliveryStatusChanged
 from balie.conversations.models import Message
@@ -66,8 +67,5 @@ def do_update_delivery_statuses(reports: Sequence[Report]) -> list[Message]:
                 organisation_id=message.conversation.organisation_id,
             )
         )
-    if changed:
-        Message.objects.bulk_update(
-            list(changed.values()), ["delivery_status", "error_code", "error_text"]
-        )
+    update_rows(Message, list(changed.values()), ["delivery_status", "error_code", "error_text"])
     return [messages[report[0]] for report in reports]
