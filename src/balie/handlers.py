@@ -23,7 +23,13 @@ HANDLERS: dict[str, list[Handler]] = {
         )
     ],
     "agent_presence_changed": [Handler("balie.routing.handlers.on_presence_changed")],
-    "message_received": [Handler("balie.routing.handlers.on_messages_received", batch=True)],
+    "message_received": [
+        Handler(
+            "balie.routing.handlers.on_messages_received",
+            when="balie.routing.handlers.wants_message",
+            batch=True,
+        )
+    ],
     "contact_offered": [Handler("balie.channels.phone.callbacks.on_contact_offered")],
     "reply_queued": [
         Handler("balie.channels.delivery.on_replies_queued", queue="outbound", batch=True)

@@ -23,6 +23,8 @@ class MessageReceived(Event):
     conversation_id: int
     channel_kind: str
     organisation_id: int | None = None  # lets realtime pushes skip a lookup
+    #: the conversation's status right after the message arrived ("" when not known)
+    conversation_status: str = ""
 
 
 @event("conversation_status_changed")

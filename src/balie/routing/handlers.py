@@ -102,6 +102,12 @@ def on_status_changed(evt: ConversationStatusChanged) -> None:
         sweep_organisation(organisation_id)
 
 
+def wants_message(payload: dict[str, Any]) -> bool:
+    """Whether :func:`on_messages_received` has work: only a message on a queued conversation
+    (a new one is routed by ``conversation_created``; an assigned one has its agent)."""
+    return payload.get("conversation_status") in ("", None, Status.QUEUED)
+
+
 def on_messages_received(evts: list[MessageReceived]) -> None:
     """A citizen wrote on a queued conversation the queue does not hold: queue and route it.
 

@@ -236,6 +236,7 @@ def _announce(
                 conversation_id=conversation.pk,
                 channel_kind=channel.kind,
                 organisation_id=conversation.organisation_id,
+                conversation_status=conversation.status,
             )
         )
 
