@@ -9,9 +9,10 @@ IMMEDIATE``), which gives the same guarantees.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
@@ -43,6 +44,7 @@ CLAIM_TRIES = 3
 #: The reason on the router's own assignments (``handlers.wants_status_change`` knows it).
 ROUTED = "routed"
 WAITING_STATUSES = (Status.NEW, Status.QUEUED)
+NO_FREE_AGENT = "no free agent"
 
 
 @dataclass(frozen=True)
@@ -64,32 +66,39 @@ class Request:
 
 
 def claim(board: Board, requests: list[Request]) -> dict[int, Claim]:
-    """Assign or offer each request (in the given queue order) in one transaction."""
+    """Assign or offer each request (in the given queue order) in one transaction.
+
+    A contact whose first ``CLAIM_TRIES`` candidates are all taken (locked by another worker,
+    or filled since this process read its board) gets its next ``CLAIM_TRIES``, locked in one
+    more round trip for all such contacts of the batch, rather than waiting for the next sweep.
+    """
     results: dict[int, Claim] = {}
     with transaction.atomic(), events.batch():
-        entries, conversations, locks, loads = _lock(board, requests)
-        states = {a: replace(board.states[a], load=loads.get(a, {}), present=True) for a in locks}
-        records: list[RoutingRecord] = []
-        assign: list[tuple[Conversation, Agent]] = []
+        batch = _lock(board, requests)
         for request in requests:
-            results[request.entry_id] = _place(
-                board, request, entries, conversations, locks, states, records, assign
+            results[request.entry_id] = _place(board, request, batch, first=True)
+        again = [r for r in requests if results[r.entry_id].reason == NO_FREE_AGENT]
+        more = {int(a) for r in again for a in r.ranked[CLAIM_TRIES : 2 * CLAIM_TRIES]}
+        if more - batch.locks.keys():
+            batch.add(
+                board, *fetch_statements(_agent_statements(sorted(more - batch.locks.keys())))
             )
+            for request in again:
+                results[request.entry_id] = _place(board, request, batch, first=False)
         # One write per table for the whole batch, sent together (one round trip on
         # PostgreSQL).
         writes: list[Statement] = []
-        do_assign_many(assign, reason=ROUTED, defer=writes)
-        writes.append(insert_statement(RoutingRecord, records))
-        moved = [e for e in entries.values() if e.state != EntryState.WAITING]
+        do_assign_many(batch.assign, reason=ROUTED, defer=writes)
+        writes.append(insert_statement(RoutingRecord, batch.records))
+        moved = [e for e in batch.entries.values() if e.state != EntryState.WAITING]
         writes.append(update_statement(QueueEntry, moved, ["state", "agent_id", "attempts"]))
         placed = {c.agent_id for c in results.values() if c.agent_id is not None}
-        given = [lock for agent_id, lock in locks.items() if agent_id in placed]
+        given = [lock for agent_id, lock in batch.locks.items() if agent_id in placed]
         writes.append(
             update_statement(AgentRoutingState, given, ["handled_today", "day", "last_assigned_at"])
         )
         run_statements(writes)
-        for agent_id, state in states.items():
-            board.states[agent_id] = state
+        board.states.update(batch.states)
     return results
 
 
@@ -101,41 +110,59 @@ _STATE = frozenset({"id", "agent_id", "day", "handled_today"})
 _AGENT = frozenset({"id", "organisation_id"})
 
 
-def _lock(
-    board: Board, requests: list[Request]
-) -> tuple[
-    dict[int, QueueEntry],
-    dict[int, Conversation],
-    dict[int, AgentRoutingState],
-    dict[int, dict[str, int]],
-]:
-    """Lock the waiting entries with their conversations, then the candidate agents' states
+@dataclass
+class _Batch:
+    """What one claim holds: locked entries and conversations by id, locked agents' states by
+    agent with their load as counted under the lock, and the rows it will write."""
+
+    entries: dict[int, QueueEntry] = field(default_factory=dict)
+    conversations: dict[int, Conversation] = field(default_factory=dict)
+    locks: dict[int, AgentRoutingState] = field(default_factory=dict)
+    states: dict[int, sel.AgentState] = field(default_factory=dict)
+    records: list[RoutingRecord] = field(default_factory=list)
+    assign: list[tuple[Conversation, Agent]] = field(default_factory=list)
+
+    def add(
+        self, board: Board, locked: list[tuple[Any, ...]], loads: list[tuple[Any, ...]]
+    ) -> None:
+        """Take the rows of :func:`_agent_statements`: the agents locked, and their load."""
+        db, split = connection.alias, len(_columns(AgentRoutingState, _STATE))
+        counted = count_loads(loads)
+        for row in locked:
+            lock = AgentRoutingState.from_db(db, _STATE, row[:split])
+            lock.agent = Agent.from_db(db, _AGENT, row[split:])
+            agent_id = lock.agent_id
+            self.locks[agent_id] = lock
+            self.states[agent_id] = replace(
+                board.states[agent_id], load=counted.get(agent_id, {}), present=True
+            )
+
+
+def _lock(board: Board, requests: list[Request]) -> _Batch:
+    """Lock the waiting entries with their conversations, then the first candidates' states
     (present ones), and count those agents' load: three raw statements, one round trip on
     PostgreSQL (built by hand: the ORM's compilation of these cost more than their work in
-    the database). Returns entries by id, conversations by id, states by agent, loads."""
+    the database)."""
     wanted = sorted({int(a) for r in requests for a in r.ranked[:CLAIM_TRIES]})
     statements = [_entries_statement([r.entry_id for r in requests])]
     if wanted:
-        statements += [_agents_statement(wanted), agent_load_statement(wanted)]
+        statements += _agent_statements(wanted)
     found = fetch_statements(statements)
-    db = connection.alias
-    entries: dict[int, QueueEntry] = {}
-    conversations: dict[int, Conversation] = {}
+    batch, db = _Batch(), connection.alias
     split = len(_columns(QueueEntry, _ENTRY))
     for row in found[0]:
         entry = QueueEntry.from_db(db, _ENTRY, row[:split])
         conversation = Conversation.from_db(db, _CONVERSATION, row[split:])
         entry.conversation = conversation
-        entries[entry.pk], conversations[conversation.pk] = entry, conversation
-    locks: dict[int, AgentRoutingState] = {}
+        batch.entries[entry.pk], batch.conversations[conversation.pk] = entry, conversation
     if wanted:
-        split = len(_columns(AgentRoutingState, _STATE))
-        for row in found[1]:
-            lock = AgentRoutingState.from_db(db, _STATE, row[:split])
-            lock.agent = Agent.from_db(db, _AGENT, row[split:])
-            locks[lock.agent_id] = lock
-    loads = count_loads(found[2]) if wanted else {}
-    return entries, conversations, locks, {a: loads.get(a, {}) for a in locks}
+        batch.add(board, found[1], found[2])
+    return batch
+
+
+def _agent_statements(agent_ids: list[int]) -> list[Statement]:
+    """Lock the candidates' states, then count their load (rows for :meth:`_Batch.add`)."""
+    return [_agents_statement(agent_ids), agent_load_statement(agent_ids)]
 
 
 def _entries_statement(entry_ids: list[int]) -> Statement:
@@ -190,41 +217,35 @@ def _select(alias: str, model: type[Model], names: frozenset[str]) -> str:
     return ", ".join(f"{alias}.{quote(column)}" for column in _columns(model, names))
 
 
-def _place(
-    board: Board,
-    request: Request,
-    entries: dict[int, QueueEntry],
-    conversations: dict[int, Conversation],
-    locks: dict[int, AgentRoutingState],
-    states: dict[int, sel.AgentState],
-    records: list[RoutingRecord],
-    assign: list[tuple[Conversation, Agent]],
-) -> Claim:
-    entry = entries.get(request.entry_id)
+def _place(board: Board, request: Request, batch: _Batch, *, first: bool) -> Claim:
+    """Give the request's entry to the best of its candidates that is locked and still
+    eligible: the first ``CLAIM_TRIES``, or (``first=False``) the next ones."""
+    entry = batch.entries.get(request.entry_id)
     if entry is None:
         return Claim(None, reason="taken")
-    conversation = conversations[entry.conversation_id]
+    conversation = batch.conversations[entry.conversation_id]
     if conversation.status not in WAITING_STATUSES:
         entry.state = EntryState.DONE
         return Claim(None, reason="not waiting")
-    for candidate in request.ranked[:CLAIM_TRIES]:
+    tries = request.ranked[:CLAIM_TRIES] if first else request.ranked[CLAIM_TRIES : 2 * CLAIM_TRIES]
+    for candidate in tries:
         agent_id = int(candidate)
-        if agent_id not in locks:
+        if agent_id not in batch.locks:
             continue  # absent, or another worker is giving this agent work right now
-        if not sel.eligible(board.profiles[agent_id], states[agent_id], request.need, board.mixing):
+        state = batch.states[agent_id]
+        if not sel.eligible(board.profiles[agent_id], state, request.need, board.mixing):
             continue
-        offered = _give(board, entry, conversation, locks[agent_id], records, assign)
-        state = states[agent_id]
+        offered = _give(board, entry, conversation, batch.locks[agent_id], batch)
         load = dict(state.load)
         load[entry.channel_kind] = load.get(entry.channel_kind, 0) + 1
-        states[agent_id] = replace(
+        batch.states[agent_id] = replace(
             state,
             load=load,
             idle_since=board.now.timestamp(),
             handled_today=state.handled_today + 1,
         )
         return Claim(agent_id, offered=offered)
-    return Claim(None, reason="no free agent")
+    return Claim(None, reason=NO_FREE_AGENT)
 
 
 def _give(
@@ -232,8 +253,7 @@ def _give(
     entry: QueueEntry,
     conversation: Conversation,
     lock: AgentRoutingState,
-    records: list[RoutingRecord],
-    assign: list[tuple[Conversation, Agent]],
+    batch: _Batch,
 ) -> bool:
     """Assign (auto-accept: collected for one ``do_assign_many``) or offer; whether offered."""
     now = board.now
@@ -246,11 +266,11 @@ def _give(
     auto = entry.channel_kind in kinds if kinds else entry.channel_kind != "phone"
     entry.state = EntryState.ASSIGNED if auto else EntryState.OFFERED
     kind = "assigned" if auto else "offered"
-    records.append(
+    batch.records.append(
         RoutingRecord(conversation=conversation, kind=kind, agent_id=lock.agent_id, at=clock.now())
     )
     if auto:
-        assign.append((conversation, lock.agent))
+        batch.assign.append((conversation, lock.agent))
         return False
     offer = Offer.objects.create(
         entry=entry,
