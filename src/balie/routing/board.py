@@ -195,11 +195,20 @@ class Board:
 
 
 def load_board(organisation: Organisation, now: datetime) -> Board:
-    """Read every present agent's profile, valid trainings, capacity and load (7 queries)."""
+    """Read every present agent's profile, valid trainings, capacity, routing state and load (6
+    queries, then the settings and escalation steps)."""
     local = now.astimezone(ZoneInfo(organisation.time_zone))
+    # With each agent's routing state (a LEFT JOIN: it may not exist yet).
     agents = list(
         Agent.objects.filter(organisation=organisation, presence=Presence.AVAILABLE).values_list(
-            "id", "shifts", "is_supervisor", "presence_changed_at"
+            "id",
+            "shifts",
+            "is_supervisor",
+            "presence_changed_at",
+            "routing_state__id",
+            "routing_state__last_assigned_at",
+            "routing_state__day",
+            "routing_state__handled_today",
         )
     )
     present = Q(agent__organisation=organisation, agent__presence=Presence.AVAILABLE)
@@ -225,20 +234,14 @@ def load_board(organisation: Organisation, now: datetime) -> Board:
     ):
         capacities.setdefault(agent, {})[kind] = capacity
     loads = load_counts(organisation.pk)
-    routing = {
-        row[0]: row[1:]
-        for row in AgentRoutingState.objects.filter(agent__in=[a[0] for a in agents]).values_list(
-            "agent_id", "last_assigned_at", "day", "handled_today"
-        )
-    }
     # Every agent needs the row that claims lock; create the missing ones once.
     AgentRoutingState.objects.bulk_create(
-        [AgentRoutingState(agent_id=a[0]) for a in agents if a[0] not in routing],
+        [AgentRoutingState(agent_id=a[0]) for a in agents if a[4] is None],
         ignore_conflicts=True,
     )
     profiles: dict[int, sel.AgentProfile] = {}
     states: dict[int, sel.AgentState] = {}
-    for agent_id, shifts, supervisor, presence_at in agents:
+    for agent_id, shifts, supervisor, presence_at, _state, last, day, handled in agents:
         profiles[agent_id] = sel.AgentProfile(
             id=agent_id,
             languages=languages.get(agent_id, {}),
@@ -247,7 +250,6 @@ def load_board(organisation: Organisation, now: datetime) -> Board:
             capacities=capacities.get(agent_id, {}),
             is_supervisor=supervisor,
         )
-        last, day, handled = routing.get(agent_id, (None, None, 0))
         idle_from = max([t for t in (last, presence_at) if t is not None], default=now)
         load = loads.get(agent_id, {})
         states[agent_id] = sel.AgentState(
