@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from balie.conversations.actions.reply import do_queue_outbound
+from balie.conversations.actions.reply import do_queue_outbounds
 from balie.conversations.models import Conversation, Message
 from balie.core import clock
 from balie.core.events import publish
@@ -52,35 +53,44 @@ def notice_text(language: str, expected_wait_s: int | None, opens_at: datetime |
     )
 
 
-def do_send_queue_notice(
-    entry: QueueEntry,
-    conversation: Conversation,
-    *,
-    expected_wait_s: int | None,
-    opens_at: datetime | None,
-) -> Message | None:
-    """Write the notice to the outbox once per wait.
+@dataclass(frozen=True)
+class Notice:
+    """A waiting contact and what to tell them: the expected wait, or when the office opens."""
 
-    Precondition: inside a transaction, ``entry`` locked.
+    entry: QueueEntry
+    conversation: Conversation
+    expected_wait_s: int | None
+    opens_at: datetime | None
+
+
+def do_send_queue_notices(notices: list[Notice]) -> list[Message]:
+    """Write each notice to the outbox once per wait (phone callers hear it from the PBX);
+    one UPDATE of the entries, one INSERT of the messages.
+
+    Precondition: inside a transaction, the entries locked.
     """
-    if entry.notice_sent_at is not None:
-        return None
-    entry.notice_sent_at = clock.now()
-    entry.save(update_fields=["notice_sent_at"])
-    publish(
-        ContactWaiting(
-            conversation_id=conversation.pk,
-            organisation_id=conversation.organisation_id,
-            expected_wait_s=expected_wait_s,
-            opens_at=opens_at.isoformat() if opens_at else None,
+    due = [n for n in notices if n.entry.notice_sent_at is None]
+    now = clock.now()
+    for notice in due:
+        notice.entry.notice_sent_at = now
+        publish(
+            ContactWaiting(
+                conversation_id=notice.conversation.pk,
+                organisation_id=notice.conversation.organisation_id,
+                expected_wait_s=notice.expected_wait_s,
+                opens_at=notice.opens_at.isoformat() if notice.opens_at else None,
+            )
         )
-    )
-    if conversation.channel.kind in SPOKEN_KINDS:
-        return None
+    if due:
+        QueueEntry.objects.filter(pk__in=[n.entry.pk for n in due]).update(notice_sent_at=now)
+    written = [
+        (n.conversation, _text(n)) for n in due if n.conversation.channel.kind not in SPOKEN_KINDS
+    ]
+    return do_queue_outbounds(written, metadata={"automatic": "queue_notice"}) if written else []
+
+
+def _text(notice: Notice) -> str:
+    opens_at = notice.opens_at
     if opens_at is not None:
-        opens_at = opens_at.astimezone(ZoneInfo(conversation.organisation.time_zone))
-    return do_queue_outbound(
-        conversation,
-        notice_text(conversation.language, expected_wait_s, opens_at),
-        metadata={"automatic": "queue_notice"},
-    )
+        opens_at = opens_at.astimezone(ZoneInfo(notice.conversation.organisation.time_zone))
+    return notice_text(notice.conversation.language, notice.expected_wait_s, opens_at)

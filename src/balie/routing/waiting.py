@@ -13,7 +13,7 @@ from balie.organisations.models import Organisation
 from balie.routing.board import board_for
 from balie.routing.models import EntryState, QueueEntry
 from balie.routing.needs import handling_time, need_now
-from balie.routing.notices import do_send_queue_notice
+from balie.routing.notices import Notice, do_send_queue_notices
 from balie.routing.shifts import is_open, next_opening
 
 
@@ -70,7 +70,8 @@ def notify_waiting_many(entry_ids: list[int]) -> None:
             .filter(pk__in=entry_ids, state=EntryState.WAITING, notice_sent_at__isnull=True)
             .order_by("pk")
         )
+        notices = []
         for entry in entries:
-            conversation = entry.conversation
-            wait, opens_at = estimate(conversation.organisation, entry)
-            do_send_queue_notice(entry, conversation, expected_wait_s=wait, opens_at=opens_at)
+            wait, opens_at = estimate(entry.conversation.organisation, entry)
+            notices.append(Notice(entry, entry.conversation, wait, opens_at))
+        do_send_queue_notices(notices)

@@ -73,25 +73,42 @@ def do_queue_outbound(
     The one place an outbound message is created, for agents' replies and automatic notices.
     Precondition: inside a transaction, ``conversation`` locked, the channel's checks done.
     """
-    message = Message.objects.create(
-        conversation=conversation,
-        channel_id=conversation.channel_id,
-        direction=Direction.OUTBOUND,
-        body=body,
-        author=author,
-        reply_to=reply_to,
-        delivery_status=DeliveryStatus.PENDING,
-        metadata=metadata or {},
-    )
-    publish(
-        ReplyQueued(
-            message_id=message.pk,
-            conversation_id=conversation.pk,
+    return do_queue_outbounds(
+        [(conversation, body)], author=author, reply_to=reply_to, metadata=metadata
+    )[0]
+
+
+def do_queue_outbounds(
+    items: list[tuple[Conversation, str]],
+    *,
+    author: Agent | None = None,
+    reply_to: Message | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> list[Message]:
+    """:func:`do_queue_outbound` for many ``(conversation, body)`` pairs: one INSERT."""
+    messages = Message.objects.bulk_create(
+        Message(
+            conversation=conversation,
             channel_id=conversation.channel_id,
-            organisation_id=conversation.organisation_id,
+            direction=Direction.OUTBOUND,
+            body=body,
+            author=author,
+            reply_to=reply_to,
+            delivery_status=DeliveryStatus.PENDING,
+            metadata=dict(metadata or {}),
         )
+        for conversation, body in items
     )
-    return message
+    for (conversation, _), message in zip(items, messages, strict=True):
+        publish(
+            ReplyQueued(
+                message_id=message.pk,
+                conversation_id=conversation.pk,
+                channel_id=conversation.channel_id,
+                organisation_id=conversation.organisation_id,
+            )
+        )
+    return messages
 
 
 def do_send_reply(
