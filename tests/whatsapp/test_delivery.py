@@ -184,3 +184,24 @@ def test_backoff_grows_and_is_capped():
     """Backoff is 2 s, 8 s, 32 s … and never more than 15 minutes."""
     assert [delivery.backoff(n).total_seconds() for n in (1, 2, 3)] == [2, 8, 32]
     assert delivery.backoff(20) == delivery.MAX_BACKOFF
+
+
+def test_a_refusal_in_a_batch_of_sends_fails_only_its_message(
+    deliver, agent, simulator, run_tasks, time_machine
+):
+    """Three replies reach the outbox together; Meta refuses the first (a 4xx, no retry):
+    that one fails with Meta's error, the other two are sent."""
+    time_machine.move_to(T0, tick=False)
+    deliver("text")
+    run_tasks()  # routing, and the queue notice sent
+    conversation_id = last_inbound().conversation_id
+    replies = [check_send_reply(conversation_id, agent, f"Antwoord {n}") for n in range(3)]
+    before = len(simulator.sent)
+    simulator.fail_next(400, 131009, "Parameter value is not valid")
+    run_tasks()
+    for reply in replies:
+        reply.refresh_from_db()
+    assert [r.delivery_status for r in replies] == ["failed", "sent", "sent"]
+    assert replies[0].error_code == "131009"
+    assert len({r.provider_id for r in replies[1:]}) == 2
+    assert [m["text"]["body"] for m in simulator.sent[before:]] == ["Antwoord 1", "Antwoord 2"]

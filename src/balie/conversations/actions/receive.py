@@ -103,6 +103,7 @@ def _receive(channel: Channel, items: Sequence[Item]) -> list[ReceiveResult]:
     conversations, opened = _conversations(channel, found, [items[n][1] for n in fresh])
     replied = _by_provider_id(channel, {items[n][1].reply_to_provider_id for n in fresh} - {""})
     created: dict[int, ReceiveResult] = {}
+    first_of: set[int] = set()  # conversations whose first message is already placed
     for n, party in zip(fresh, found, strict=True):
         inbound = items[n][1]
         conversation = conversations[party.party.pk]
@@ -118,7 +119,9 @@ def _receive(channel: Channel, items: Sequence[Item]) -> list[ReceiveResult]:
             metadata=inbound.metadata,
             sent_at=inbound.sent_at,
         )
-        created[n] = ReceiveResult(message, True, conversation.pk in opened)
+        first = conversation.pk in opened and conversation.pk not in first_of
+        first_of.add(conversation.pk)
+        created[n] = ReceiveResult(message, True, conversation_created=first)
     Message.objects.bulk_create([result.message for result in created.values()])
     for result in created.values():
         if result.message.provider_id:
