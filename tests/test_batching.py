@@ -131,3 +131,16 @@ def test_status_changes_of_a_batch_are_all_or_nothing(channel):
     ok.refresh_from_db()
     assert ok.status == Status.QUEUED
     assert StatusChange.objects.get().reason == "waiting"
+
+
+def test_a_worker_for_some_queues_leaves_the_others(channel, run_tasks):
+    """``balie worker --queues default`` routes; the outbox's sends stay for their worker."""
+    from balie.core.worker import run_ready_tasks
+
+    receive(channel, email="q@example.nl")
+    run_ready_tasks(queues=["default"])
+    waiting = DBTaskResult.objects.filter(status="READY")
+    assert {t.queue_name for t in waiting} == {"outbound"}  # the queue notice's send
+    assert Message.objects.filter(direction="outbound", delivery_status="pending").count() == 1
+    run_tasks()
+    assert not DBTaskResult.objects.filter(status="READY").exists()

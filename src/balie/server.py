@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -67,10 +68,12 @@ def serve(*, host: str, port: int, migrate: bool = False) -> int:
 
 def run_worker(*, queues: list[str]) -> int:
     """A worker process: drains the durable task queue and runs periodic jobs until SIGTERM."""
+    if settings.WORKER_NICE > 0:
+        os.nice(min(settings.WORKER_NICE, 19))  # requests first (see BALIE_WORKER_NICE)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    worker = InProcessWorker(poll_seconds=0.5)
+    worker = InProcessWorker(poll_seconds=0.5, queues=queues)
     worker.start()
     log.info("worker_process_started", queues=queues)
     stop.wait()

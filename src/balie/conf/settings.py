@@ -180,6 +180,15 @@ IN_PROCESS_WORKER = env_bool(
     "Run the task worker and scheduler inside `balie serve`. Switch off when `balie worker` "
     "processes run separately (scale-out).",
 )
+WORKER_NICE = int(
+    env(
+        "BALIE_WORKER_NICE",
+        "10",
+        "CPU niceness a `balie worker` process takes at start (0 to 19; 0 keeps the "
+        "scheduler's default): on a machine shared with `balie serve`, background work yields "
+        "the CPU to answering requests, so webhook acknowledgements stay fast under load.",
+    )
+)
 
 # --- Auth, i18n, static ----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

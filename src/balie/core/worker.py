@@ -29,15 +29,18 @@ log = structlog.get_logger(__name__)
 CLAIM = 64
 
 
-def run_ready_tasks(max_tasks: int | None = None, worker_id: str = "inline") -> int:
+def run_ready_tasks(
+    max_tasks: int | None = None, worker_id: str = "inline", queues: list[str] | None = None
+) -> int:
     """Run ready tasks in this thread until none is left (or ``max_tasks``); return the count.
 
-    Works inside an open transaction too (tests), because it never closes the connection.
+    ``queues``: only tasks of these queues (None or ``["*"]``: all). Works inside an open
+    transaction too (tests), because it never closes the connection.
     """
     done = 0
     while max_tasks is None or done < max_tasks:
         limit = CLAIM if max_tasks is None else min(CLAIM, max_tasks - done)
-        claimed = _claim(worker_id, limit)
+        claimed = _claim(worker_id, limit, queues)
         if not claimed:
             return done
         _run_round(claimed)
@@ -45,15 +48,14 @@ def run_ready_tasks(max_tasks: int | None = None, worker_id: str = "inline") -> 
     return done
 
 
-def _claim(worker_id: str, limit: int) -> list[DBTaskResult[Any, Any]]:
+def _claim(worker_id: str, limit: int, queues: list[str] | None) -> list[DBTaskResult[Any, Any]]:
+    ready = DBTaskResult.objects.ready().filter(backend_name="default")
+    if queues and "*" not in queues:
+        ready = ready.filter(queue_name__in=queues)
     while True:
         try:
             with exclusive_transaction():
-                rows = list(
-                    DBTaskResult.objects.ready()
-                    .filter(backend_name="default")
-                    .select_for_update(skip_locked=True)[:limit]
-                )
+                rows = list(ready.select_for_update(skip_locked=True)[:limit])
                 if rows:
                     now = timezone.now()
                     DBTaskResult.objects.filter(pk__in=[r.pk for r in rows]).update(
@@ -142,7 +144,8 @@ def _run_single(fn: Callable[[list[Any]], None], row: DBTaskResult[Any, Any], ev
 class InProcessWorker:
     """The embedded default's worker: a daemon thread that drains the queue when woken."""
 
-    def __init__(self, poll_seconds: float = 0.5) -> None:
+    def __init__(self, poll_seconds: float = 0.5, queues: list[str] | None = None) -> None:
+        self.queues = queues
         self.poll_seconds = poll_seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="balie-worker", daemon=True)
@@ -167,7 +170,7 @@ class InProcessWorker:
             try:
                 close_old_connections()
                 scheduler.run_due()
-                ran = run_ready_tasks(max_tasks=100, worker_id=self.worker_id)
+                ran = run_ready_tasks(max_tasks=100, worker_id=self.worker_id, queues=self.queues)
             except Exception:
                 log.exception("worker_loop_failed")
                 ran = 0
