@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Model
 
 from balie.channels.models import Channel
 from balie.conversations.actions.bulk import Statement, any_of, fetch_statements
 from balie.conversations.models import Conversation
 from balie.conversations.workflow import Status
-from balie.organisations.models import Agent, Organisation, Presence
+from balie.organisations.models import Agent, Organisation, Presence, Topic
 from balie.routing import selection as sel
 from balie.routing.models import (
     AgentChannel,
@@ -32,6 +32,7 @@ from balie.routing.models import (
     OfferOutcome,
     QueueEntry,
     RoutingSettings,
+    Training,
 )
 from balie.routing.needs import steps_for_organisation
 from balie.routing.shifts import on_shift
@@ -61,39 +62,44 @@ def load_counts(
     """
     if agent_ids is not None:
         return _agent_load_counts(agent_ids)
-    conversations = Conversation.objects.filter(
-        status=Status.ASSIGNED, organisation_id=organisation_id, assignee__isnull=False
-    )
-    offers = Offer.objects.filter(outcome="pending", entry__organisation_id=organisation_id)
-    counts: dict[int, dict[str, int]] = {}
-    # One round trip for both: this runs under the agents' locks in every claim.
-    rows = (
-        conversations.values_list("assignee_id", "channel__kind")
-        .annotate(n=Count("id"))
-        .order_by()
-        .union(
-            offers.values_list("agent_id", "entry__channel_kind")
-            .annotate(n=Count("id"))
-            .order_by(),
-            all=True,
-        )
-    )
-    for agent, kind, n in rows:
-        counts.setdefault(agent, {})[kind] = counts.get(agent, {}).get(kind, 0) + n
-    return counts
+    return count_loads(fetch_statements([_organisation_load_statement(organisation_id)])[0])
 
 
 def agent_load_statement(agent_ids: list[int]) -> Statement:
     """The statement of :func:`load_counts` for some agents (rows: agent, kind, count; read
     them with :func:`count_loads`). Raw: this runs under the agents' locks in every claim, and
     the ORM's compilation of the union cost more than the database's work."""
+    assigned, assigned_ids = any_of("c.assignee_id", agent_ids)
+    offered, offered_ids = any_of("o.agent_id", agent_ids)
+    return _load_sql(assigned, offered), [
+        Status.ASSIGNED.value,
+        *assigned_ids,
+        OfferOutcome.PENDING.value,
+        *offered_ids,
+    ]
+
+
+def _organisation_load_statement(organisation_id: int) -> Statement:
+    """:func:`agent_load_statement` for every agent of the organisation."""
+    sql = _load_sql(
+        "c.organisation_id = %s AND c.assignee_id IS NOT NULL", "e.organisation_id = %s"
+    )
+    return sql, [
+        Status.ASSIGNED.value,
+        organisation_id,
+        OfferOutcome.PENDING.value,
+        organisation_id,
+    ]
+
+
+def _load_sql(assigned: str, offered: str) -> str:
+    """Assigned conversations and pending offers per agent and channel kind, for the agents
+    the two conditions select (on ``c``, the conversation, and ``o``/``e``, offer and entry)."""
     quote = connection.ops.quote_name
     conv, chan = quote(Conversation._meta.db_table), quote(Channel._meta.db_table)
     offer, entry = quote(Offer._meta.db_table), quote(QueueEntry._meta.db_table)
-    assigned, assigned_ids = any_of("c.assignee_id", agent_ids)
-    offered, offered_ids = any_of("o.agent_id", agent_ids)
     # Table names from the models' meta; every value is a parameter.
-    sql = (
+    return (
         f"SELECT c.assignee_id, ch.kind, COUNT(*) FROM {conv} c"  # noqa: S608
         f" INNER JOIN {chan} ch ON c.channel_id = ch.id"
         f" WHERE c.status = %s AND {assigned}"
@@ -103,7 +109,6 @@ def agent_load_statement(agent_ids: list[int]) -> Statement:
         f" WHERE o.outcome = %s AND {offered}"
         " GROUP BY o.agent_id, e.channel_kind"
     )
-    return sql, [Status.ASSIGNED.value, *assigned_ids, OfferOutcome.PENDING.value, *offered_ids]
 
 
 def count_loads(rows: list[tuple[Any, ...]]) -> dict[int, dict[str, int]]:
@@ -195,8 +200,9 @@ class Board:
 
 
 def load_board(organisation: Organisation, now: datetime) -> Board:
-    """Read every present agent's profile, valid trainings, capacity, routing state and load (6
-    queries, then the settings and escalation steps)."""
+    """Read every present agent's profile, valid trainings, capacity, routing state and load:
+    the agents with their routing states, then the rest in one round trip on PostgreSQL (five
+    raw statements), then the settings and escalation steps."""
     local = now.astimezone(ZoneInfo(organisation.time_zone))
     # With each agent's routing state (a LEFT JOIN: it may not exist yet).
     agents = list(
@@ -211,29 +217,25 @@ def load_board(organisation: Organisation, now: datetime) -> Board:
             "routing_state__handled_today",
         )
     )
-    present = Q(agent__organisation=organisation, agent__presence=Presence.AVAILABLE)
+    rows = fetch_statements(
+        [
+            *_profile_statements(organisation.pk, local.date()),
+            _organisation_load_statement(organisation.pk),
+        ]
+    )
     languages: dict[int, dict[str, int]] = {}
-    for agent, code, level in AgentLanguage.objects.filter(present).values_list(
-        "agent_id", "language", "proficiency"
-    ):
+    for agent, code, level in rows[0]:
         languages.setdefault(agent, {})[code] = level
     skills: dict[int, dict[str, int]] = {}
-    for agent, code, level in AgentSkill.objects.filter(present).values_list(
-        "agent_id", "topic__code", "proficiency"
-    ):
+    for agent, code, level in rows[1]:
         skills.setdefault(agent, {})[code] = level
     trainings: dict[int, set[str]] = {}
-    valid = Q(valid_until__isnull=True) | Q(valid_until__gte=local.date())
-    for agent, code in AgentTraining.objects.filter(present, valid).values_list(
-        "agent_id", "training__code"
-    ):
+    for agent, code in rows[2]:
         trainings.setdefault(agent, set()).add(code)
     capacities: dict[int, dict[str, int]] = {}
-    for agent, kind, capacity in AgentChannel.objects.filter(present).values_list(
-        "agent_id", "channel_kind", "capacity"
-    ):
+    for agent, kind, capacity in rows[3]:
         capacities.setdefault(agent, {})[kind] = capacity
-    loads = load_counts(organisation.pk)
+    loads = count_loads(rows[4])
     # Every agent needs the row that claims lock; create the missing ones once.
     AgentRoutingState.objects.bulk_create(
         [AgentRoutingState(agent_id=a[0]) for a in agents if a[4] is None],
@@ -263,6 +265,36 @@ def load_board(organisation: Organisation, now: datetime) -> Board:
     settings = settings_for(organisation.pk)
     steps = steps_for_organisation(organisation.pk)
     return Board(organisation, settings, now, profiles, states, rare, steps)
+
+
+def _profile_statements(organisation_id: int, day: date) -> list[Statement]:
+    """The present agents' languages, topic skills, trainings valid on ``day`` and channel
+    capacities (rows: agent, code, level; agent, code; agent, kind, capacity). Raw, in one
+    round trip with the load count: the ORM's compilation of these cost more than reading
+    them."""
+    quote = connection.ops.quote_name
+    agent = quote(Agent._meta.db_table)
+    present = "a.organisation_id = %s AND a.presence = %s"
+    params = [organisation_id, Presence.AVAILABLE.value]
+
+    def of(model: type[Model], alias: str) -> str:
+        table = quote(model._meta.db_table)
+        return f"{table} {alias} INNER JOIN {agent} a ON a.id = {alias}.agent_id"
+
+    # Table names from the models' meta; every value is a parameter.
+    valid = "(x.valid_until IS NULL OR x.valid_until >= %s)"
+    return [
+        (f"SELECT l.agent_id, l.language, l.proficiency FROM {of(AgentLanguage, 'l')}"  # noqa: S608
+         f" WHERE {present}", params),
+        (f"SELECT s.agent_id, t.code, s.proficiency FROM {of(AgentSkill, 's')}"  # noqa: S608
+         f" INNER JOIN {quote(Topic._meta.db_table)} t ON t.id = s.topic_id WHERE {present}",
+         params),
+        (f"SELECT x.agent_id, t.code FROM {of(AgentTraining, 'x')}"  # noqa: S608
+         f" INNER JOIN {quote(Training._meta.db_table)} t ON t.id = x.training_id"
+         f" WHERE {present} AND {valid}", [*params, connection.ops.adapt_datefield_value(day)]),
+        (f"SELECT c.agent_id, c.channel_kind, c.capacity FROM {of(AgentChannel, 'c')}"  # noqa: S608
+         f" WHERE {present}", params),
+    ]  # fmt: skip
 
 
 _cache: dict[int, Board] = {}
