@@ -102,7 +102,8 @@ def deliver_many(message_ids: list[int]) -> None:
             row = locked[message.pk]
             row.metadata = {**row.metadata, "outbox": {**_outbox(row), "state": "sent"}}
             row.provider_id, row.sent_at, row.error_code, row.error_text = provider_id, now, "", ""
-        Message.objects.bulk_update(
+        update_rows(
+            Message,
             list(locked.values()),
             ["provider_id", "sent_at", "error_code", "error_text", "metadata"],
         )
