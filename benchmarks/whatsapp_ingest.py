@@ -12,8 +12,9 @@ For SQLite (a file in a temp dir) and PostgreSQL (a dedicated ``bench_wa`` datab
 3. a load generator in another process POSTs pre-signed one-message webhooks over loopback
    (``balie.channels.simulators.whatsapp_load``: a minimal HTTP/1.1 client on asyncio,
    concurrency 32, keep-alive; its CPU time is printed) and measures acknowledgements;
-4. after the load stops, wait until every event is applied and every task has run (party,
-   conversation, message, routing, notice) and report how long that took;
+4. after the load stops, wait until every event is applied and routed (party, conversation,
+   message, queue entry, decision, the queue notice written to the outbox), and until the
+   outbox has sent every notice to the simulator too; report both times;
 5. insert the same rows (the raw event row and its task row, same concurrency) straight into
    the same database, one message per commit and eight per commit: the physical limits of
    durable commits without and with grouping.
@@ -140,14 +141,22 @@ def postgres_available() -> bool:
 
 
 # --- one run --------------------------------------------------------------------------------
-def backlog(db: Database) -> tuple[int, int]:
-    """(events not yet applied, tasks not yet finished)."""
+ALL_TASKS = (
+    "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY','RUNNING')"
+    " AND (run_after IS NULL OR run_after <= CURRENT_TIMESTAMP OR run_after > '9000-01-01')"
+)
+ROUTING_TASKS = (
+    "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY','RUNNING')"
+    " AND (run_after IS NULL OR run_after <= CURRENT_TIMESTAMP OR run_after > '9000-01-01')"
+    " AND queue_name <> 'outbound'"
+)
+
+
+def backlog(db: Database, *, sends: bool = True) -> tuple[int, int]:
+    """(events not yet applied, tasks not yet finished); without ``sends``, the outbox's
+    tasks (the queue notices' HTTP sends to the provider) are not counted."""
     events = db.scalar("SELECT COUNT(*) FROM whatsapp_webhookevent WHERE processed_at IS NULL")
-    tasks = db.scalar(
-        "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult"
-        " WHERE status IN ('READY','RUNNING')"
-        " AND (run_after IS NULL OR run_after <= CURRENT_TIMESTAMP OR run_after > '9000-01-01')"
-    )
+    tasks = db.scalar(ALL_TASKS if sends else ROUTING_TASKS)
     return int(events), int(tasks)
 
 
@@ -265,7 +274,7 @@ def run(
         load = json.loads(out.stdout.decode().strip().splitlines()[-1])
         if defer_workers:
             procs.extend(subprocess.Popen(worker_cmd, env=db.env) for _ in range(workers))
-        processed_after = _wait_processed(db, load["ended_at"], timeout=300)
+        routed_after, processed_after = _wait_processed(db, load["ended_at"], timeout=300)
         inbound = db.scalar("SELECT COUNT(*) FROM conversations_message WHERE direction='inbound'")
         _stop(procs)
         raw = raw_insert_rate(db, min(count, 3200))
@@ -278,6 +287,7 @@ def run(
             "statuses": load["statuses"],
             "p50_ms": load["p50_ms"],
             "p99_ms": load["p99_ms"],
+            "routed_after_s": routed_after,
             "processed_after_s": processed_after,
             "processed_per_s": count / (load["elapsed"] + processed_after),
             "client_cpu_s": load["client_cpu_s"],
@@ -315,13 +325,19 @@ def _wait_for_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError("the server did not start")
 
 
-def _wait_processed(db: Database, ended_at: float, timeout: float) -> float:
+def _wait_processed(db: Database, ended_at: float, timeout: float) -> tuple[float, float]:
+    """Seconds after the load stopped until every message was applied and routed (party,
+    conversation, queue entry, decision, notice in the outbox), and until the outbox had
+    also sent the notices."""
     deadline = time.monotonic() + timeout
+    routed = float("inf")
     while time.monotonic() < deadline:
+        if routed == float("inf") and backlog(db, sends=False) == (0, 0):
+            routed = time.time() - ended_at
         if backlog(db) == (0, 0):
-            return time.time() - ended_at
+            return min(routed, time.time() - ended_at), time.time() - ended_at
         time.sleep(0.05)
-    return float("inf")
+    return routed, float("inf")
 
 
 def main() -> int:
@@ -365,7 +381,8 @@ def main() -> int:
             f"{result['db']}: {result['acked_per_s']:.0f} msgs/s acknowledged "
             f"({result['acknowledged']}/{result['messages']}, statuses {result['statuses']}), "
             f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms (load generator "
-            f"CPU {result['client_cpu_s']:.2f} s); all processed "
+            f"CPU {result['client_cpu_s']:.2f} s); all applied and routed "
+            f"{result['routed_after_s']:.1f} s and the notices sent "
             f"{result['processed_after_s']:.1f} s after the load stopped, "
             f"{result['processed_per_s']:.0f} msgs/s end to end "
             f"({result['inbound_messages']} messages stored); raw insert of the same rows "

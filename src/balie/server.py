@@ -73,7 +73,7 @@ def run_worker(*, queues: list[str]) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    worker = InProcessWorker(poll_seconds=0.5, queues=queues)
+    worker = InProcessWorker(poll_seconds=0.1, queues=queues)
     worker.start()
     log.info("worker_process_started", queues=queues)
     stop.wait()

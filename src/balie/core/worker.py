@@ -10,6 +10,7 @@ event by event, so one bad event fails alone (handlers are idempotent: tasks run
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from balie.core import dispatch
 log = structlog.get_logger(__name__)
 #: Tasks claimed per round: enough to batch a burst, few enough that parallel workers share.
 CLAIM = 64
+#: How often a worker asks whether a periodic job is due (each ask is a locked read per job).
+SCHEDULE_EVERY_S = 1.0
 
 
 def run_ready_tasks(
@@ -166,10 +169,13 @@ class InProcessWorker:
     def _loop(self) -> None:
         from balie.core import scheduler
 
+        schedule_at = 0.0
         while not self._stop.is_set():
             try:
                 close_old_connections()
-                scheduler.run_due()
+                if time.monotonic() >= schedule_at:  # jobs run every 5 s or more: look each 1 s
+                    schedule_at = time.monotonic() + SCHEDULE_EVERY_S
+                    scheduler.run_due()
                 ran = run_ready_tasks(max_tasks=100, worker_id=self.worker_id, queues=self.queues)
             except Exception:
                 log.exception("worker_loop_failed")
