@@ -41,6 +41,9 @@ FIRST_BACKOFF = timedelta(seconds=2)
 MAX_BACKOFF = timedelta(minutes=15)
 #: an attempt still "sending" after this long belongs to a process that died
 STUCK_AFTER = timedelta(minutes=5)
+#: messages claimed together: all are marked "sending" at the claim, so the chunk's sends must
+#: end well within STUCK_AFTER even when every one of them runs into the HTTP timeouts
+SEND_CHUNK = 8
 #: a pending message nobody has touched for this long lost its task
 LOST_AFTER = timedelta(minutes=2)
 OUTCOME_UNKNOWN = (
@@ -79,8 +82,13 @@ def deliver(message_id: int) -> None:
 
 
 def deliver_many(message_ids: list[int]) -> None:
-    """One send attempt for each message that has one due: claimed together, sent one by
-    one, the sends recorded together (refusals each on their own)."""
+    """One send attempt for each message that has one due: claimed ``SEND_CHUNK`` at a time,
+    sent one by one, each chunk's sends recorded together (refusals each on their own)."""
+    for start in range(0, len(message_ids), SEND_CHUNK):
+        _deliver_chunk(message_ids[start : start + SEND_CHUNK])
+
+
+def _deliver_chunk(message_ids: list[int]) -> None:
     sent: list[tuple[Message, str]] = []
     for message in _claim(message_ids):
         adapter = adapter_for(message.channel)
