@@ -77,3 +77,32 @@ def test_with_every_candidate_full_the_contact_waits_and_nothing_is_written(
     waiting.refresh_from_db()
     assert (entry.state, waiting.status) == ("waiting", "queued")
     assert not RoutingRecord.objects.filter(conversation=waiting, kind="assigned").exists()
+
+
+def test_the_second_chance_uses_an_agent_the_batch_locked_for_another_contact(
+    org, web, passport, make_agent, run_tasks
+):
+    """A next candidate already locked for a later contact of the batch still takes the first."""
+    first = _queued(web, run_tasks, "first@example.nl")
+    later = _queued(web, run_tasks, "later@example.nl")
+    others = [_queued(web, run_tasks, f"other{n}@example.nl") for n in range(CLAIM_TRIES)]
+    full = [
+        make_agent(f"a{i}", skills={passport: 3}, channels={"webchat": 1})
+        for i in range(CLAIM_TRIES)
+    ]
+    shared = make_agent("shared", skills={passport: 3}, channels={"webchat": 2})
+    board = boards.board_for(org, clock.now(), fresh=True)
+    _fill(full, others)
+    entries = {e.conversation_id: e.pk for e in QueueEntry.objects.all()}
+
+    result = claim(
+        board,
+        [
+            Request(entries[first.pk], NEED, [*(a.pk for a in full), shared.pk]),
+            Request(entries[later.pk], NEED, [shared.pk]),
+        ],
+    )
+
+    assert result[entries[first.pk]].agent_id == shared.pk
+    assert result[entries[later.pk]].agent_id == shared.pk
+    assert Conversation.objects.filter(assignee=shared, status="assigned").count() == 2

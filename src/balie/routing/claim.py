@@ -78,13 +78,14 @@ def claim(board: Board, requests: list[Request]) -> dict[int, Claim]:
         for request in requests:
             results[request.entry_id] = _place(board, request, batch, first=True)
         again = [r for r in requests if results[r.entry_id].reason == NO_FREE_AGENT]
+        # Those of the next candidates locked for other contacts already need no new lock.
         more = {int(a) for r in again for a in r.ranked[CLAIM_TRIES : 2 * CLAIM_TRIES]}
         if more - batch.locks.keys():
             batch.add(
                 board, *fetch_statements(_agent_statements(sorted(more - batch.locks.keys())))
             )
-            for request in again:
-                results[request.entry_id] = _place(board, request, batch, first=False)
+        for request in again:
+            results[request.entry_id] = _place(board, request, batch, first=False)
         # One write per table for the whole batch, sent together (one round trip on
         # PostgreSQL).
         writes: list[Statement] = []
