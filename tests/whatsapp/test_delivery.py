@@ -205,3 +205,28 @@ def test_a_refusal_in_a_batch_of_sends_fails_only_its_message(
     assert replies[0].error_code == "131009"
     assert len({r.provider_id for r in replies[1:]}) == 2
     assert [m["text"]["body"] for m in simulator.sent[before:]] == ["Antwoord 1", "Antwoord 2"]
+
+
+def test_many_statuses_in_one_webhook_apply_in_order_and_never_go_back(
+    sent, agent, deliver, run_tasks, events
+):
+    """One POST with reports for two messages, out of order, and one for a message Balie
+    never sent: each message ends at its furthest status, one event per real change."""
+    other = check_send_reply(sent.conversation_id, agent, "Nog een antwoord.")
+    run_tasks()
+    other.refresh_from_db()
+    payload = status_payload(sent.provider_id, "read")
+    reports = payload["entry"][0]["changes"][0]["value"]["statuses"]
+    for wamid, state in (
+        (other.provider_id, "delivered"),
+        (sent.provider_id, "delivered"),
+        ("wamid.never-sent", "sent"),
+    ):
+        reports.extend(status_payload(wamid, state)["entry"][0]["changes"][0]["value"]["statuses"])
+    events.clear()
+    deliver(payload)
+    sent.refresh_from_db()
+    other.refresh_from_db()
+    assert (sent.delivery_status, other.delivery_status) == ("read", "delivered")
+    changes = [(e.message_id, e.status) for e in events.named("delivery_status_changed")]
+    assert changes == [(sent.pk, "read"), (other.pk, "delivered")]

@@ -27,7 +27,8 @@ from balie.channels.whatsapp.parse import (
     parse_webhook,
 )
 from balie.conversations.actions import InboundMessage, do_receive_messages
-from balie.conversations.actions import do_update_delivery_status as update_status
+from balie.conversations.actions.delivery import Report
+from balie.conversations.actions.delivery import do_update_delivery_statuses as update_statuses
 from balie.conversations.delivery import DeliveryStatus
 from balie.conversations.models import Attachment, Direction, Message
 from balie.core import clock
@@ -149,12 +150,17 @@ def _apply(events: list[WebhookEvent]) -> None:
         _apply_messages(channels[channel_id], received)
     for channel, message in later:
         _apply_reaction(channel, message)
+    statuses: dict[int, list[ParsedStatus]] = defaultdict(list)
     for event, webhook in parsed:
         channel = channels[event.channel_id]
         own_number = str(channel.settings.get("phone_number_id", ""))
-        for status in webhook.statuses:
-            if not own_number or status.phone_number_id == own_number:
-                _apply_status(channel, status)
+        statuses[channel.pk].extend(
+            s for s in webhook.statuses if not own_number or s.phone_number_id == own_number
+        )
+    for channel_id, reports in statuses.items():
+        _apply_statuses(channels[channel_id], reports)
+    for event, webhook in parsed:
+        channel = channels[event.channel_id]
         for update in webhook.templates:
             _apply_template(channel, update)
         for error in webhook.errors:
@@ -238,22 +244,32 @@ def _apply_reaction(channel: Channel, parsed: ParsedMessage) -> None:
     target.save(update_fields=["metadata"])
 
 
-def _apply_status(channel: Channel, status: ParsedStatus) -> None:
-    reported = STATUSES.get(status.status)
-    if reported is None:
-        log.info("whatsapp_status_ignored", status=status.status)
-        return
-    message_id = (
-        Message.objects.filter(channel=channel, provider_id=status.wamid)
-        .values_list("pk", flat=True)
-        .first()
+def _apply_statuses(channel: Channel, statuses: list[ParsedStatus]) -> None:
+    """Apply delivery reports in arrival order: one lookup and one write for all of them."""
+    known = STATUSES.keys()
+    for status in statuses:
+        if status.status not in known:
+            log.info("whatsapp_status_ignored", status=status.status)
+    statuses = [s for s in statuses if s.status in known]
+    wamids = {s.wamid for s in statuses}
+    ids = dict(
+        Message.objects.filter(channel=channel, provider_id__in=wamids).values_list(
+            "provider_id", "pk"
+        )
     )
-    if message_id is None and status.callback_data:
-        message_id = _reconcile(channel, status)
-    if message_id is None:
-        log.info("whatsapp_status_unknown_message", channel_id=channel.pk, status=status.status)
-        return
-    update_status(message_id, reported, error_code=status.error_code, error_text=status.error_text)
+    reports: list[Report] = []
+    for status in statuses:
+        message_id = ids.get(status.wamid)
+        if message_id is None and status.callback_data:
+            message_id = _reconcile(channel, status)
+            if message_id is not None:
+                ids[status.wamid] = message_id
+        if message_id is None:
+            log.info("whatsapp_status_unknown_message", channel_id=channel.pk, status=status.status)
+            continue
+        reports.append((message_id, STATUSES[status.status], status.error_code, status.error_text))
+    if reports:
+        update_statuses(reports)
 
 
 def _reconcile(channel: Channel, status: ParsedStatus) -> int | None:
