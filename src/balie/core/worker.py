@@ -5,6 +5,8 @@ PostgreSQL, the database's write lock on SQLite), so any number of ``balie worke
 share one queue. Handlers registered with ``batch=True`` get all their claimed events in one
 call; the round's successes are recorded with one UPDATE. A batch that raises is run again
 event by event, so one bad event fails alone (handlers are idempotent: tasks run at least once).
+django-tasks' ``task_started``/``task_finished`` signals are not sent: nothing in Balie listens,
+and a round records its outcomes in bulk.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import structlog
 from django.db import OperationalError, close_old_connections
 from django.utils import timezone
-from django_tasks.base import TaskResultStatus
+from django_tasks.base import TaskContext, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
@@ -107,8 +109,11 @@ def _batch_path(row: DBTaskResult[Any, Any]) -> str | None:
 def _run_one(row: DBTaskResult[Any, Any]) -> bool:
     """Run one task; a failure is recorded on its row. Whether it succeeded."""
     try:
-        result = row.task_result
-        row.task.call(*result.args, **result.kwargs)
+        result, task = row.task_result, row.task
+        if task.takes_context:
+            task.call(TaskContext(task_result=result), *result.args, **result.kwargs)
+        else:
+            task.call(*result.args, **result.kwargs)
     except Exception as exc:
         _failed(row, exc)
         return False
