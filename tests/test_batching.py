@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from balie.conversations.actions import InboundMessage, do_receive_messages
@@ -144,3 +145,32 @@ def test_a_worker_for_some_queues_leaves_the_others(channel, run_tasks):
     assert Message.objects.filter(direction="outbound", delivery_status="pending").count() == 1
     run_tasks()
     assert not DBTaskResult.objects.filter(status="READY").exists()
+
+
+def test_tasks_of_a_lost_worker_go_back_to_the_queue(channel, run_tasks, time_machine):
+    """A worker killed mid-round leaves its tasks running; after a minute without its
+    heartbeat they are ready again and run, while a living worker's tasks are left alone."""
+    from balie.core.worker import beat, reclaim_lost_tasks
+
+    time_machine.move_to("2026-11-24 10:00:00 +0000", tick=False)
+    lost = receive(channel, email="lost@example.nl").message.conversation
+    kept = receive(channel, email="kept@example.nl").message.conversation
+    tasks = {
+        t.args_kwargs["args"][2]["conversation_id"]: t
+        for t in DBTaskResult.objects.filter(status="READY")
+        if t.args_kwargs["args"][1] == "conversation_created"
+    }
+    for conversation, worker in ((lost, "killed"), (kept, "alive")):
+        DBTaskResult.objects.filter(pk=tasks[conversation.pk].pk).update(
+            status="RUNNING", started_at=timezone.now(), worker_ids=[worker]
+        )
+    beat("killed")
+    time_machine.move_to("2026-11-24 10:02:00 +0000", tick=False)
+    beat("alive")
+    assert reclaim_lost_tasks() == 1
+    assert DBTaskResult.objects.get(pk=tasks[lost.pk].pk).status == "READY"
+    assert DBTaskResult.objects.get(pk=tasks[kept.pk].pk).status == "RUNNING"
+    run_tasks()
+    lost.refresh_from_db()
+    kept.refresh_from_db()
+    assert (lost.status, kept.status) == (Status.QUEUED, Status.NEW)

@@ -40,6 +40,7 @@ HANDLERS: dict[str, list[Handler]] = {
 }
 
 PERIODIC: list[Job] = [
+    Job("task_reclaim", "balie.core.worker.reclaim_lost_tasks", timedelta(seconds=60)),
     Job("routing_sweep", "balie.routing.handlers.sweep_queue", timedelta(seconds=30)),
     Job("routing_offers", "balie.routing.handlers.lapse_offers", timedelta(seconds=5)),
     Job("routing_feed", "balie.routing.feeds.publish_snapshots", timedelta(seconds=15)),

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -32,6 +33,10 @@ log = structlog.get_logger(__name__)
 CLAIM = 64
 #: How often a worker asks whether a periodic job is due (each ask is a locked read per job).
 SCHEDULE_EVERY_S = 1.0
+#: How often a worker records that it is alive, and after how long without that its
+#: running tasks go back to the queue.
+HEARTBEAT_EVERY_S = 10.0
+LOST_AFTER = timedelta(seconds=60)
 
 
 def run_ready_tasks(
@@ -149,6 +154,37 @@ def _run_single(fn: Callable[[list[Any]], None], row: DBTaskResult[Any, Any], ev
     return True
 
 
+def reclaim_lost_tasks() -> int:
+    """Periodic job: tasks still running on a worker not seen for ``LOST_AFTER`` (killed,
+    machine gone) go back to the queue; return how many. Handlers are idempotent, so a task
+    that had in fact finished its work runs again harmlessly."""
+    from balie.core.models import WorkerHeartbeat
+
+    cutoff = timezone.now() - LOST_AFTER
+    alive = set(
+        WorkerHeartbeat.objects.filter(seen_at__gte=cutoff).values_list("worker_id", flat=True)
+    )
+    running = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=cutoff
+    ).values_list("pk", "worker_ids")
+    lost = [pk for pk, workers in running if not workers or workers[-1] not in alive]
+    if lost:
+        DBTaskResult.objects.filter(pk__in=lost, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.READY, started_at=None
+        )
+        log.warning("tasks_reclaimed", count=len(lost))
+    return len(lost)
+
+
+def beat(worker_id: str) -> None:
+    """Record that ``worker_id`` is alive now."""
+    from balie.core.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id, defaults={"seen_at": timezone.now()}
+    )
+
+
 class InProcessWorker:
     """The embedded default's worker: a daemon thread that drains the queue when woken."""
 
@@ -157,10 +193,12 @@ class InProcessWorker:
         self.poll_seconds = poll_seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="balie-worker", daemon=True)
+        self._heart = threading.Thread(target=self._beat, name="balie-heartbeat", daemon=True)
         self.worker_id = f"inprocess-{uuid.uuid4().hex[:8]}"
 
     def start(self) -> None:
-        """Start the thread."""
+        """Start the threads: the worker and its heartbeat."""
+        self._heart.start()
         self._thread.start()
         log.info("worker_started", worker_id=self.worker_id)
 
@@ -169,7 +207,28 @@ class InProcessWorker:
         self._stop.set()
         dispatch.wake_workers()
         self._thread.join(timeout)
+        self._heart.join(timeout)
         log.info("worker_stopped", worker_id=self.worker_id)
+
+    def _beat(self) -> None:
+        """Its own thread, so a long round of tasks never looks like a dead worker."""
+        from balie.core.models import WorkerHeartbeat
+
+        while True:
+            try:
+                beat(self.worker_id)
+            except Exception:
+                log.exception("worker_heartbeat_failed")
+            finally:
+                close_old_connections()
+            if self._stop.wait(HEARTBEAT_EVERY_S):
+                break
+        try:
+            WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
+        except Exception:
+            log.exception("worker_heartbeat_failed")
+        finally:
+            close_old_connections()
 
     def _loop(self) -> None:
         from balie.core import scheduler
