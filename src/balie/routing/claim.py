@@ -170,31 +170,48 @@ def _entries_statement(entry_ids: list[int]) -> Statement:
     """Lock the waiting ones of ``entry_ids`` and their conversations; an entry or
     conversation locked elsewhere (a message arriving) is skipped this round and retried by
     the next sweep."""
-    quote = connection.ops.quote_name
-    ids, params = any_of("e.id", entry_ids)
-    # Names from the models' meta; every value is a parameter.
-    sql = (
-        f"SELECT {_select('e', QueueEntry, _ENTRY)}, {_select('c', Conversation, _CONVERSATION)}"  # noqa: S608
-        f" FROM {quote(QueueEntry._meta.db_table)} e"
-        f" INNER JOIN {quote(Conversation._meta.db_table)} c ON c.id = e.conversation_id"
-        f" WHERE {ids} AND e.state = %s{_for_update('e, c')}"
+    return _locked_pair(
+        ("e", QueueEntry, _ENTRY, "id"),
+        ("c", Conversation, _CONVERSATION, "conversation_id"),
+        entry_ids,
+        ("e.state", EntryState.WAITING.value),
+        "e, c",
     )
-    return sql, [*params, EntryState.WAITING.value]
 
 
 def _agents_statement(agent_ids: list[int]) -> Statement:
     """Lock the routing states of those of ``agent_ids`` who are present; one locked
     elsewhere (another worker giving that agent work) is skipped: the next candidate is tried."""
+    return _locked_pair(
+        ("s", AgentRoutingState, _STATE, "agent_id"),
+        ("a", Agent, _AGENT, "agent_id"),
+        agent_ids,
+        ("a.presence", Presence.AVAILABLE.value),
+        "s",
+    )
+
+
+def _locked_pair(
+    left: tuple[str, type[Model], frozenset[str], str],
+    right: tuple[str, type[Model], frozenset[str], str],
+    ids: list[int],
+    condition: tuple[str, str],
+    locked: str,
+) -> Statement:
+    """``SELECT`` the ``left`` rows whose key column (its 4th item) is one of ``ids``, joined
+    to the ``right`` row its join column (right's 4th item) points at, where ``condition``
+    holds; locked ``FOR UPDATE OF locked SKIP LOCKED`` where the database can."""
     quote = connection.ops.quote_name
-    ids, params = any_of("s.agent_id", agent_ids)
+    (la, lmodel, lfields, key), (ra, rmodel, rfields, join) = left, right
+    where, params = any_of(f"{la}.{key}", ids)
     # Names from the models' meta; every value is a parameter.
     sql = (
-        f"SELECT {_select('s', AgentRoutingState, _STATE)}, {_select('a', Agent, _AGENT)}"  # noqa: S608
-        f" FROM {quote(AgentRoutingState._meta.db_table)} s"
-        f" INNER JOIN {quote(Agent._meta.db_table)} a ON a.id = s.agent_id"
-        f" WHERE {ids} AND a.presence = %s{_for_update('s')}"
+        f"SELECT {_select(la, lmodel, lfields)}, {_select(ra, rmodel, rfields)}"  # noqa: S608
+        f" FROM {quote(lmodel._meta.db_table)} {la}"
+        f" INNER JOIN {quote(rmodel._meta.db_table)} {ra} ON {ra}.id = {la}.{join}"
+        f" WHERE {where} AND {condition[0]} = %s{_for_update(locked)}"
     )
-    return sql, [*params, Presence.AVAILABLE.value]
+    return sql, [*params, condition[1]]
 
 
 def _for_update(tables: str) -> str:
