@@ -102,20 +102,14 @@ def _deliver_chunk(message_ids: list[int]) -> None:
         return
     now = clock.now()
     with transaction.atomic():
-        locked = {
-            m.pk: m
-            for m in Message.objects.select_for_update().filter(pk__in=[m.pk for m, _ in sent])
-        }
-        for message, provider_id in sent:
-            row = locked[message.pk]
+        # locks the rows, moves them to "sent" and publishes; then the send's own fields
+        rows = do_update_delivery_statuses([(m.pk, DeliveryStatus.SENT, "", "") for m, _ in sent])
+        for row, (_, provider_id) in zip(rows, sent, strict=True):
             row.metadata = {**row.metadata, "outbox": {**_outbox(row), "state": "sent"}}
             row.provider_id, row.sent_at, row.error_code, row.error_text = provider_id, now, "", ""
         update_rows(
-            Message,
-            list(locked.values()),
-            ["provider_id", "sent_at", "error_code", "error_text", "metadata"],
+            Message, rows, ["provider_id", "sent_at", "error_code", "error_text", "metadata"]
         )
-        do_update_delivery_statuses([(pk, DeliveryStatus.SENT, "", "") for pk in locked])
     for message, _ in sent:
         log.info("message_sent", message_id=message.pk, channel_kind=message.channel.kind)
 

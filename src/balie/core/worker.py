@@ -17,6 +17,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import structlog
@@ -113,43 +114,34 @@ def _batch_path(row: DBTaskResult[Any, Any]) -> str | None:
 
 def _run_one(row: DBTaskResult[Any, Any]) -> bool:
     """Run one task; a failure is recorded on its row. Whether it succeeded."""
-    try:
-        result, task = row.task_result, row.task
-        if task.takes_context:
-            task.call(TaskContext(task_result=result), *result.args, **result.kwargs)
-        else:
-            task.call(*result.args, **result.kwargs)
-    except Exception as exc:
-        _failed(row, exc)
-        return False
-    return True
-
-
-def _failed(row: DBTaskResult[Any, Any], exc: Exception) -> None:
-    log.error("task_failed", task_id=str(row.pk), task=row.task_path, exc_info=exc)
-    row.set_failed(exc)
+    result, task = row.task_result, row.task
+    context = (TaskContext(task_result=result),) if task.takes_context else ()
+    return _attempt(row, lambda: task.call(*context, *result.args, **result.kwargs))
 
 
 def _run_batch(path: str, rows: list[DBTaskResult[Any, Any]]) -> list[DBTaskResult[Any, Any]]:
-    """Call the batch handler with every row's event; on failure, row by row."""
+    """Call the batch handler with every row's event; if that fails, row by row."""
     fn = dispatch.imported(path)
     events = [dispatch.event_of(row.args_kwargs["args"]) for row in rows]
+    if len(rows) == 1:
+        return rows if _attempt(rows[0], lambda: fn(events)) else []
     try:
         fn(events)
-    except Exception as exc:
-        if len(rows) == 1:
-            _failed(rows[0], exc)
-            return []
+    except Exception:
         log.warning("task_batch_split", handler=path, size=len(rows), exc_info=True)
-        return [row for row, evt in zip(rows, events, strict=True) if _run_single(fn, row, evt)]
+        return [
+            row for row, evt in zip(rows, events, strict=True) if _attempt(row, partial(fn, [evt]))
+        ]
     return rows
 
 
-def _run_single(fn: Callable[[list[Any]], None], row: DBTaskResult[Any, Any], evt: Any) -> bool:
+def _attempt(row: DBTaskResult[Any, Any], call: Callable[[], object]) -> bool:
+    """Run ``call`` for ``row``'s task; a failure is logged and recorded on the row."""
     try:
-        fn([evt])
+        call()
     except Exception as exc:
-        _failed(row, exc)
+        log.error("task_failed", task_id=str(row.pk), task=row.task_path, exc_info=exc)
+        row.set_failed(exc)
         return False
     return True
 

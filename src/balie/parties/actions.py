@@ -48,7 +48,6 @@ class FoundParty:
 
     party: Party
     address: DigitalAddress
-    created: bool
 
 
 def do_find_or_create_party(organisation_id: int, sender: SenderIdentity) -> Party:
@@ -94,10 +93,8 @@ def do_find_or_create_parties(
     _complete(organisation_id, senders, owners, known)
     for party in new.values():
         publish(PartyCreated(party_id=party.pk, organisation_id=organisation_id))
-    created = {party.pk for party in new.values()}
     return [
-        FoundParty(party, known[_key(s.primary)], created=party.pk in created)
-        for s, party in zip(senders, owners, strict=True)
+        FoundParty(party, known[_key(s.primary)]) for s, party in zip(senders, owners, strict=True)
     ]
 
 

@@ -132,67 +132,82 @@ def _process_batch(event_ids: list[int]) -> bool:
 
 def _apply(events: list[WebhookEvent]) -> None:
     """Messages first (all of a channel's at once), then reactions, statuses, templates."""
-    parsed = [(event, parse_webhook(json.loads(event.body))) for event in events]
     channels: dict[int, Channel] = {}
     messages: dict[int, list[ParsedMessage]] = defaultdict(list)
-    later: list[tuple[Channel, ParsedMessage]] = []
-    for event, webhook in parsed:
+    statuses: dict[int, list[ParsedStatus]] = defaultdict(list)
+    reactions: list[tuple[Channel, ParsedMessage]] = []
+    templates: list[tuple[Channel, TemplateUpdate]] = []
+    for event in events:
+        webhook = parse_webhook(json.loads(event.body))
         channel = channels.setdefault(event.channel_id, event.channel)
         own_number = str(channel.settings.get("phone_number_id", ""))
         for message in webhook.messages:
             if own_number and message.phone_number_id != own_number:
                 log.warning("whatsapp_foreign_number", channel_id=channel.pk, event_id=event.pk)
             elif message.type == "reaction":
-                later.append((channel, message))
+                reactions.append((channel, message))
             else:
                 messages[channel.pk].append(message)
-    for channel_id, received in messages.items():
-        _apply_messages(channels[channel_id], received)
-    for channel, message in later:
-        _apply_reaction(channel, message)
-    statuses: dict[int, list[ParsedStatus]] = defaultdict(list)
-    for event, webhook in parsed:
-        channel = channels[event.channel_id]
-        own_number = str(channel.settings.get("phone_number_id", ""))
         statuses[channel.pk].extend(
             s for s in webhook.statuses if not own_number or s.phone_number_id == own_number
         )
-    for channel_id, reports in statuses.items():
-        _apply_statuses(channels[channel_id], reports)
-    for event, webhook in parsed:
-        channel = channels[event.channel_id]
-        for update in webhook.templates:
-            _apply_template(channel, update)
+        templates.extend((channel, update) for update in webhook.templates)
         for error in webhook.errors:
             log.warning("whatsapp_webhook_error", channel_id=channel.pk, code=error.get("code"))
+    for channel_id, received in messages.items():
+        _apply_messages(channels[channel_id], received)
+    for channel, message in reactions:
+        _apply_reaction(channel, message)
+    for channel_id, reports in statuses.items():
+        _apply_statuses(channels[channel_id], reports)
+    for channel, update in templates:
+        _apply_template(channel, update)
 
 
-def sender_identity(channel: Channel, sender: Sender) -> SenderIdentity:
-    """The sender as a party claim: BSUID when present, else the (verified) phone number.
+def sender_identities(channel: Channel, senders: list[Sender]) -> list[SenderIdentity]:
+    """Each sender as a party claim: BSUID when present, else the (verified) phone number.
 
-    A person already known by phone who now also has a BSUID keeps their party.
+    A person already known by phone who now also has a BSUID keeps their party (one query
+    for the whole list tells which BSUIDs and numbers are known).
     """
-    phone = AddressClaim(AddressKind.PHONE, f"+{sender.wa_id}", True) if sender.wa_id else None
-    if not sender.user_id:
-        assert phone is not None  # the parser drops messages with neither
-        return SenderIdentity(primary=phone, name=sender.name)
-    bsuid = AddressClaim(AddressKind.WHATSAPP, sender.user_id, True)
-    if phone is not None:
-        known = DigitalAddress.objects.filter(organisation_id=channel.organisation_id)
+    both = [s for s in senders if s.user_id and s.wa_id]
+    known = (
+        set(
+            DigitalAddress.objects.filter(
+                organisation_id=channel.organisation_id,
+                value__in={v for s in both for v in (s.user_id, f"+{s.wa_id}")},
+            ).values_list("kind", "value")
+        )
+        if both
+        else set()
+    )
+    out = []
+    for sender in senders:
+        phone = AddressClaim(AddressKind.PHONE, f"+{sender.wa_id}", True) if sender.wa_id else None
+        if not sender.user_id:
+            assert phone is not None  # the parser drops messages with neither
+            out.append(SenderIdentity(primary=phone, name=sender.name))
+            continue
+        bsuid = AddressClaim(AddressKind.WHATSAPP, sender.user_id, True)
         if (
-            not known.filter(kind=bsuid.kind, value=bsuid.value).exists()
-            and known.filter(kind=phone.kind, value=phone.value).exists()
+            phone is not None
+            and (bsuid.kind, bsuid.value) not in known
+            and (phone.kind, phone.value) in known
         ):
-            return SenderIdentity(primary=phone, name=sender.name, extra=(bsuid,))
-    return SenderIdentity(primary=bsuid, name=sender.name, extra=(phone,) if phone else ())
+            out.append(SenderIdentity(primary=phone, name=sender.name, extra=(bsuid,)))
+        else:
+            extra = (phone,) if phone else ()
+            out.append(SenderIdentity(primary=bsuid, name=sender.name, extra=extra))
+    return out
 
 
 def _apply_messages(channel: Channel, parsed: list[ParsedMessage]) -> None:
+    senders = sender_identities(channel, [message.sender for message in parsed])
     results = do_receive_messages(
         channel,
         [
             (
-                sender_identity(channel, message.sender),
+                sender,
                 InboundMessage(
                     provider_id=message.wamid,
                     body=message.body,
@@ -201,7 +216,7 @@ def _apply_messages(channel: Channel, parsed: list[ParsedMessage]) -> None:
                     metadata={"whatsapp": message.metadata},
                 ),
             )
-            for message in parsed
+            for sender, message in zip(senders, parsed, strict=True)
         ],
     )
     from balie.channels.whatsapp import media, receipts

@@ -126,7 +126,7 @@ def _receive(channel: Channel, items: Sequence[Item]) -> list[ReceiveResult]:
     for result in created.values():
         if result.message.provider_id:
             stored[result.message.provider_id] = result.message
-    _announce(channel, conversations, opened, list(created.values()))
+    _announce(channel, opened, list(created.values()))
     return [
         created[n] if n in created else ReceiveResult(_stored(stored, inbound), created=False)
         for n, (_, inbound) in enumerate(items)
@@ -204,35 +204,28 @@ def _new_conversation(
     )
 
 
-def _announce(
-    channel: Channel,
-    conversations: dict[int, Conversation],
-    opened: set[int],
-    results: list[ReceiveResult],
-) -> None:
-    """Mark the existing conversations written to; publish the events in message order."""
+def _announce(channel: Channel, opened: set[int], results: list[ReceiveResult]) -> None:
+    """Mark the existing conversations written to (brought back if waiting); publish the
+    events in message order."""
     now = clock.now()
     touched = {r.message.conversation_id for r in results} - opened
     if touched:
         Conversation.objects.filter(pk__in=touched).update(last_inbound_at=now, updated_at=now)
-    by_id = {c.pk: c for c in conversations.values()}
-    announced: set[int] = set()
     for result in results:
-        conversation = by_id[result.message.conversation_id]
-        if conversation.pk not in announced:
-            announced.add(conversation.pk)
-            if conversation.pk in opened:
-                publish(
-                    ConversationCreated(
-                        conversation_id=conversation.pk,
-                        organisation_id=conversation.organisation_id,
-                        channel_id=channel.pk,
-                        party_id=conversation.party_id,
-                    )
+        conversation = result.message.conversation
+        if result.conversation_created:
+            publish(
+                ConversationCreated(
+                    conversation_id=conversation.pk,
+                    organisation_id=conversation.organisation_id,
+                    channel_id=channel.pk,
+                    party_id=conversation.party_id,
                 )
-            else:
-                conversation.last_inbound_at = now
-                _reopen_if_waiting(conversation)
+            )
+        elif conversation.pk in touched:
+            touched.discard(conversation.pk)  # once per conversation
+            conversation.last_inbound_at = now
+            _reopen_if_waiting(conversation)
         publish(
             MessageReceived(
                 message_id=result.message.pk,
