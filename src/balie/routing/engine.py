@@ -172,13 +172,17 @@ def _waiting(organisation_id: int, limit: int, ids: list[int] | None = None) -> 
     )
 
 
+def route_waiting(organisation_id: int, entry_ids: list[int]) -> dict[int, Claim]:
+    """Decide now for those of ``entry_ids`` still waiting (new contacts, together)."""
+    organisation = Organisation.objects.get(pk=organisation_id)
+    found = _waiting(organisation_id, len(entry_ids), entry_ids)
+    return route_entries(organisation, found) if found else {}
+
+
 def route_entry(entry: QueueEntry) -> Claim:
-    """Decide for one entry now (a new contact, a declined offer)."""
-    organisation = Organisation.objects.get(pk=entry.organisation_id)
-    found = _waiting(entry.organisation_id, 1, [entry.pk])
-    if not found:
-        return Claim(None, reason="not waiting")
-    return route_entries(organisation, found)[entry.pk]
+    """Decide for one entry now (a declined offer, a call, a supervisor's move)."""
+    claims = route_waiting(entry.organisation_id, [entry.pk])
+    return claims.get(entry.pk, Claim(None, reason="not waiting"))
 
 
 def sweep_organisation(organisation_id: int, limit: int = 500) -> int:
@@ -220,10 +224,3 @@ def sweep_organisation(organisation_id: int, limit: int = 500) -> int:
         last_key = (last.priority, last.enqueued_at, last.pk)
         placed += sum(1 for c in claims.values() if c.agent_id is not None)
     return placed
-
-
-def route_waiting(organisation_id: int, entry_ids: list[int]) -> dict[int, Claim]:
-    """Decide now for those of ``entry_ids`` still waiting (new contacts, together)."""
-    organisation = Organisation.objects.get(pk=organisation_id)
-    found = _waiting(organisation_id, len(entry_ids), entry_ids)
-    return route_entries(organisation, found) if found else {}
