@@ -77,7 +77,7 @@ def test_another_agent_cannot_answer_an_offer(offering, web, passport, make_agen
     offer = Offer.objects.get()
     response = _client(outsider).post(f"/routing/offers/{offer.pk}/accept/")
     assert response.status_code == 409
-    assert response.json()["error"] == "not_your_offer"
+    assert response.json()["error"]["code"] == "not_your_offer"
 
 
 def test_an_offer_that_times_out_moves_on(offering, web, passport, make_agent, run_tasks):

@@ -113,10 +113,14 @@ def test_other_client_errors_fail_at_once(reply, simulator, run_tasks, time_mach
     reply.refresh_from_db()
     assert (reply.delivery_status, reply.error_code) == ("failed", "131026")
     assert reply.error_text == "Message undeliverable"
+    sends = len(simulator.sent)
     time_machine.shift(3600)
     run_tasks()
+    reply.refresh_from_db()
     assert reply.metadata["outbox"]["attempts"] == 1
     assert len(simulator.state.failures) == 1  # four injected failures left unused
+    assert simulator.state.failures[0].times == 4  # one used: the single attempt
+    assert len(simulator.sent) == sends  # and no send after it
 
 
 def test_retries_give_up_after_the_last_attempt(reply, simulator, run_tasks, time_machine):

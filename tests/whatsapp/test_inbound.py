@@ -131,12 +131,21 @@ def test_messages_for_another_number_are_skipped(deliver):
     assert not inbound().exists()
 
 
-def test_events_are_processed_once(deliver):
-    """Processing an already processed event again changes nothing."""
+def test_events_are_processed_once(deliver, monkeypatch):
+    """Processing an already processed event again changes nothing: it is not even parsed."""
+    from balie.channels.whatsapp import ingest
+
     deliver("text")
     event = WebhookEvent.objects.get()
+
+    def apply_again(events: list[WebhookEvent]) -> None:
+        raise AssertionError("an applied event was applied again")
+
+    monkeypatch.setattr(ingest, "_apply", apply_again)
     process_event(event.pk)
+    ingest.process_events([event.pk])
     assert inbound().count() == 1
+    assert WebhookEvent.objects.get().processed_at == event.processed_at
 
 
 def test_sweep_applies_events_whose_task_was_lost(post_webhook, time_machine):

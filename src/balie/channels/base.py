@@ -63,6 +63,9 @@ class ChannelAdapter:
     kind = ""
     #: capabilities the workspace and router may ask about
     has_reply_window = False
+    #: the provider deduplicates sends on our idempotency key, so an attempt whose outcome a
+    #: crash left unknown may be sent again (the outbox fails it as ``outcome_unknown`` otherwise)
+    idempotent_sends = False
 
     def handle_webhook(self, request: HttpRequest, channel: Channel) -> HttpResponse:
         """Verify, parse and store an inbound request; answer the provider."""
@@ -93,11 +96,16 @@ def check_declared(
     declared = content_length or "0"
     if not declared.isdigit() or int(declared) > limit:
         raise WebhookRejected(413, "body_too_large", f"the body exceeds {limit} bytes")
-    received = (content_type or "").split(";", 1)[0].strip().lower()
+    received = base_type(content_type or "")
     if received != expected:
         raise WebhookRejected(
             415, "unsupported_media_type", f"expected {expected}, got {received or 'none'}"
         )
+
+
+def base_type(content_type: str) -> str:
+    """``audio/ogg; codecs=opus`` → ``audio/ogg``."""
+    return content_type.split(";", maxsplit=1)[0].strip().lower()
 
 
 def check_received(body: bytes) -> bytes:

@@ -27,7 +27,12 @@ from balie.channels.base import SendError
 from balie.channels.models import Channel
 from balie.channels.registry import adapter_for
 from balie.conversations.actions import do_update_delivery_status
-from balie.conversations.actions.bulk import update_rows
+from balie.conversations.actions.bulk import (
+    Statement,
+    run_statements,
+    update_rows,
+    update_statement,
+)
 from balie.conversations.actions.delivery import do_update_delivery_statuses
 from balie.conversations.delivery import DeliveryStatus
 from balie.conversations.events import ReplyQueued
@@ -102,14 +107,16 @@ def _deliver_chunk(message_ids: list[int]) -> None:
         return
     now = clock.now()
     with transaction.atomic():
-        # locks the rows, moves them to "sent" and publishes; then the send's own fields
-        rows = do_update_delivery_statuses([(m.pk, DeliveryStatus.SENT, "", "") for m, _ in sent])
+        # locks the rows, moves them to "sent" and publishes; the send's own fields are
+        # written with it (one round trip on PostgreSQL)
+        writes: list[Statement] = []
+        reports = [(m.pk, DeliveryStatus.SENT, "", "") for m, _ in sent]
+        rows = do_update_delivery_statuses(reports, defer=writes)
         for row, (_, provider_id) in zip(rows, sent, strict=True):
             row.metadata = {**row.metadata, "outbox": {**_outbox(row), "state": "sent"}}
             row.provider_id, row.sent_at, row.error_code, row.error_text = provider_id, now, "", ""
-        update_rows(
-            Message, rows, ["provider_id", "sent_at", "error_code", "error_text", "metadata"]
-        )
+        fields = ["provider_id", "sent_at", "error_code", "error_text", "metadata"]
+        run_statements([*writes, update_statement(Message, rows, fields)])
     for message, _ in sent:
         log.info("message_sent", message_id=message.pk, channel_kind=message.channel.kind)
 
@@ -145,7 +152,7 @@ def _attempt_due(message: Message, now: datetime) -> bool:
         started = _at(outbox.get("started_at"))
         if started is not None and now - started < STUCK_AFTER:
             return False  # another worker is sending it right now
-        if not getattr(adapter_for(message.channel), "idempotent_sends", False):
+        if not adapter_for(message.channel).idempotent_sends:
             log.warning("message_send_outcome_unknown", message_id=message.pk)
             code, text = OUTCOME_UNKNOWN
             do_update_delivery_status(

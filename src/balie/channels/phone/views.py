@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -12,9 +11,11 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from balie.api.errors import error_body
+from balie.channels.base import WebhookRejected, parse_json
 from balie.channels.models import Channel
 from balie.channels.phone.actions import CallTask, do_call_event, do_receive_call
-from balie.core.errors import BalieError, InvalidInput, NotFound
+from balie.core.errors import BalieError
 
 
 def _channel(request: HttpRequest, key: str) -> Channel | None:
@@ -29,18 +30,10 @@ def _channel(request: HttpRequest, key: str) -> Channel | None:
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:
-    try:
-        data = json.loads(request.body or b"{}")
-    except json.JSONDecodeError as exc:
-        raise InvalidInput("the body is not JSON", code="invalid_json") from exc
+    data = parse_json(request.body or b"{}")
     if not isinstance(data, dict):
-        raise InvalidInput("the body must be a JSON object", code="invalid_json")
+        raise WebhookRejected(400, "invalid_payload", "the body must be a JSON object")
     return data
-
-
-def _error(exc: BalieError) -> JsonResponse:
-    status = 404 if isinstance(exc, NotFound) else 400 if isinstance(exc, InvalidInput) else 409
-    return JsonResponse({"error": exc.code, "detail": str(exc)}, status=status)
 
 
 def pbx_endpoint(
@@ -54,11 +47,14 @@ def pbx_endpoint(
     def view(request: HttpRequest, key: str) -> JsonResponse:
         channel = _channel(request, key)
         if channel is None:
-            return JsonResponse({"error": "unauthorised"}, status=401)
+            body = error_body("unauthorised", "unknown channel or wrong PBX token")
+            return JsonResponse(body, status=401)
         try:
             return JsonResponse(handle(channel, _body(request)))
+        except WebhookRejected as exc:
+            return exc.response()
         except BalieError as exc:
-            return _error(exc)
+            return JsonResponse(error_body(exc.code, exc.message), status=exc.status)
 
     return view
 

@@ -7,12 +7,13 @@ webhooks (see ``tests/whatsapp/fixtures``).
 from __future__ import annotations
 
 import hashlib
-import hmac
 import itertools
 import json
 import time
 import uuid
 from typing import Any
+
+from balie.channels.base import sign
 
 WABA_ID = "102290129340398"
 _counter = itertools.count(1)
@@ -145,4 +146,4 @@ def encode(payload: dict[str, Any]) -> bytes:
 
 def signature(app_secret: str, body: bytes) -> str:
     """The ``X-Hub-Signature-256`` header value for ``body``."""
-    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    return sign(app_secret, body)

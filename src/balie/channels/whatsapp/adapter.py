@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from balie.channels.base import (
@@ -31,13 +30,11 @@ from balie.channels.base import (
 )
 from balie.channels.models import Channel
 from balie.channels.whatsapp.client import GraphClient
-from balie.channels.whatsapp.events import WebhookReceived
-from balie.channels.whatsapp.models import WebhookEvent
+from balie.channels.whatsapp.groupcommit import write_batch
 from balie.channels.whatsapp.parse import PayloadError, check_envelope
 from balie.channels.whatsapp.window import window_closes_at, window_open
 from balie.conversations.models import Attachment, Conversation, Message
 from balie.core.errors import WorkflowViolation
-from balie.core.events import publish
 from balie.parties.models import AddressKind
 
 log = structlog.get_logger(__name__)
@@ -62,9 +59,7 @@ class WhatsAppAdapter(ChannelAdapter):
         text = checked_text(
             channel.secrets.get("app_secret", ""), body, request.headers.get(SIGNATURE_HEADER)
         )
-        with transaction.atomic():
-            stored = WebhookEvent.objects.create(channel=channel, body=text)
-            publish(WebhookReceived.of([stored.pk], channel.pk))
+        write_batch([(channel.pk, text)])  # the lean ingest's write, for one event
         return HttpResponse(status=200)
 
     # --- outbound ------------------------------------------------------------------------

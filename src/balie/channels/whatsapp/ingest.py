@@ -118,12 +118,13 @@ def _process_batch(event_ids: list[int]) -> bool:
                 .filter(pk__in=event_ids, processed_at__isnull=True)
                 .order_by("pk")
             )
+            if not events:  # applied already, or another worker holds them
+                return True
             with batch():  # the handler tasks of all its messages in one INSERT
                 _apply(events)
-            if events:
-                WebhookEvent.objects.filter(pk__in=[e.pk for e in events]).update(
-                    processed_at=clock.now(), error=""
-                )
+            WebhookEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+                processed_at=clock.now(), error=""
+            )
     except Exception:
         log.warning("whatsapp_batch_split", size=len(event_ids), exc_info=True)
         return False

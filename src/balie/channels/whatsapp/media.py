@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django_tasks import task
 
-from balie.channels.base import SendError
+from balie.channels.base import SendError, base_type
 from balie.channels.whatsapp.client import GraphClient
 from balie.conversations.models import Attachment, Message
 from balie.core import clock
@@ -45,11 +45,6 @@ def size_limit(kind: str, channel_limit: int | None) -> int:
     """The largest file accepted for a media kind on a channel."""
     limit = LIMITS.get(kind, DOCUMENT_LIMIT)
     return min(limit, channel_limit) if channel_limit else limit
-
-
-def base_type(content_type: str) -> str:
-    """``audio/ogg; codecs=opus`` → ``audio/ogg``."""
-    return content_type.split(";", maxsplit=1)[0].strip().lower()
 
 
 @task(queue_name="ingest")

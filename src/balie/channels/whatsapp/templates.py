@@ -131,7 +131,8 @@ def check_send_media(
     reply_to_id: int | None = None,
 ) -> Message:
     """Queue a file for the citizen (inside the window only); returns the pending message."""
-    from balie.channels.whatsapp.media import ALLOWED_TYPES, base_type
+    from balie.channels.base import base_type
+    from balie.channels.whatsapp.media import ALLOWED_TYPES
 
     content_type = base_type(content_type)
     if content_type not in ALLOWED_TYPES:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import structlog
 
-from balie.conversations.actions.bulk import update_rows
+from balie.conversations.actions.bulk import Statement, run_statements, update_statement
 from balie.conversations.delivery import DeliveryStatus, advance
 from balie.conversations.events import DeliveryStatusChanged
 from balie.conversations.models import Message
@@ -30,10 +30,13 @@ def do_update_delivery_status(
     return do_update_delivery_statuses([(message_id, reported, error_code, error_text)])[0]
 
 
-def do_update_delivery_statuses(reports: Sequence[Report]) -> list[Message]:
+def do_update_delivery_statuses(
+    reports: Sequence[Report], *, defer: list[Statement] | None = None
+) -> list[Message]:
     """Apply delivery reports (one locked read and one write for all), in order; the status
     of each message never moves backwards. Call inside a transaction. Returns the messages,
-    one per report."""
+    one per report. With ``defer``, the write is appended to it for the caller to run
+    (``run_statements``) together with its own."""
     messages = {
         m.pk: m
         for m in Message.objects.select_for_update(of=("self",))
@@ -67,5 +70,11 @@ def do_update_delivery_statuses(reports: Sequence[Report]) -> list[Message]:
                 organisation_id=message.conversation.organisation_id,
             )
         )
-    update_rows(Message, list(changed.values()), ["delivery_status", "error_code", "error_text"])
+    write = update_statement(
+        Message, list(changed.values()), ["delivery_status", "error_code", "error_text"]
+    )
+    if defer is None:
+        run_statements([write])
+    else:
+        defer.append(write)
     return [messages[report[0]] for report in reports]
