@@ -82,6 +82,9 @@ def test_a_busy_line_queues_and_a_rejected_reservation_moves_on(
     assert first["extension"] in ("201", "202")
     assert RoutingRecord.objects.filter(kind="declined").count() == 1
     run_tasks()
+    # the call's conversation_created task finds it in the queue already: not queued twice
+    assert RoutingRecord.objects.filter(kind="enqueued").count() == 1
+    assert Offer.objects.filter(outcome="pending").count() == 1
 
 
 def test_nobody_qualified_redirects_and_a_hang_up_is_recorded(

@@ -53,20 +53,8 @@ def mixing_for(settings: RoutingSettings) -> sel.Mixing:
     return sel.Mixing(blocking=frozenset() if settings.chats_during_call else {CALL_KIND})
 
 
-def load_counts(
-    organisation_id: int, agent_ids: list[int] | None = None
-) -> dict[int, dict[str, int]]:
-    """Contacts per agent and channel kind: assigned conversations plus pending offers.
-
-    With ``agent_ids`` the queries go by agent (their indexes), not by organisation.
-    """
-    if agent_ids is not None:
-        return _agent_load_counts(agent_ids)
-    return count_loads(fetch_statements([_organisation_load_statement(organisation_id)])[0])
-
-
 def agent_load_statement(agent_ids: list[int]) -> Statement:
-    """The statement of :func:`load_counts` for some agents (rows: agent, kind, count; read
+    """The load count for some agents (rows: agent, kind, count; read
     them with :func:`count_loads`). Raw: this runs under the agents' locks in every claim, and
     the ORM's compilation of the union cost more than the database's work."""
     assigned, assigned_ids = any_of("c.assignee_id", agent_ids)
@@ -120,13 +108,6 @@ def count_loads(rows: list[tuple[Any, ...]]) -> dict[int, dict[str, int]]:
     return counts
 
 
-def _agent_load_counts(agent_ids: list[int]) -> dict[int, dict[str, int]]:
-    """:func:`load_counts` for some agents: the same two counts in one raw statement."""
-    if not agent_ids:
-        return {}
-    return count_loads(fetch_statements([agent_load_statement(list(agent_ids))])[0])
-
-
 @dataclass
 class Board:
     """Present agents of one organisation with profiles and state, at ``now``."""
@@ -146,9 +127,6 @@ class Board:
     @property
     def mixing(self) -> sel.Mixing:
         return mixing_for(self.settings)
-
-    def pairs(self) -> list[tuple[sel.AgentProfile, sel.AgentState]]:
-        return [(self.profiles[a], self.states[a]) for a in self.profiles]
 
     def qualified(self, need: sel.Need) -> list[int]:
         """Agents whose profile meets ``need`` (cached: profiles do not change within a board)."""

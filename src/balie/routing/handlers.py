@@ -30,13 +30,20 @@ FINISHED = {Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}
 
 
 def _enqueue_and_route(conversation_ids: list[int], reason: str) -> None:
-    """Queue the conversations still new or queued; decide for them together, in queue order
-    (one board, one claim per organisation); tell those left waiting."""
+    """Queue the conversations still new or queued that the queue does not already hold
+    (waiting or offered: a PBX call routed on arrival, a second event for one contact);
+    decide for them together, in queue order (one board, one claim per organisation); tell
+    those left waiting."""
     with transaction.atomic(), batch():
+        held = QueueEntry.objects.filter(
+            conversation_id__in=conversation_ids,
+            state__in=[EntryState.WAITING, EntryState.OFFERED],
+        ).values("conversation_id")
         conversations = list(
             Conversation.objects.select_for_update(of=("self",))
             .select_related("channel")
             .filter(pk__in=conversation_ids, status__in=[Status.NEW, Status.QUEUED])
+            .exclude(pk__in=held)
             .order_by("pk")
         )
         entries = do_enqueue_many(conversations, reason=reason)
@@ -109,25 +116,20 @@ def wants_message(payload: dict[str, Any]) -> bool:
 
 
 def on_messages_received(evts: list[MessageReceived]) -> None:
-    """A citizen wrote on a queued conversation the queue does not hold: queue and route it.
+    """A citizen wrote on a queued conversation the queue does not hold: queue and route it
+    (``_enqueue_and_route`` leaves those the queue holds alone).
 
-    A batch handler: one query per table for all the messages a worker claimed at once."""
-    ids = {e.conversation_id for e in evts}
-    held = QueueEntry.objects.filter(
-        conversation_id__in=ids,
-        state__in=[EntryState.WAITING, EntryState.OFFERED, EntryState.ASSIGNED],
-    ).values_list("conversation_id", flat=True)
-    lost = Conversation.objects.filter(pk__in=ids - set(held), status=Status.QUEUED)
-    lost_ids = sorted(lost.values_list("pk", flat=True))
-    if lost_ids:
-        _enqueue_and_route(lost_ids, "the citizen wrote while queued")
+    A batch handler: all the messages a worker claimed at once in one call."""
+    _enqueue_and_route(sorted({e.conversation_id for e in evts}), "the citizen wrote while queued")
 
 
 def on_presence_changed(evt: AgentPresenceChanged) -> None:
-    """An agent came available: offer them the waiting contacts."""
-    forget(evt.organisation_id)
+    """An agent came available: offer them the waiting contacts (the sweep reloads the
+    board); otherwise this process stops counting on them."""
     if evt.presence == Presence.AVAILABLE:
         sweep_organisation(evt.organisation_id)
+    else:
+        forget(evt.organisation_id)
 
 
 def sweep_queue() -> None:
@@ -138,8 +140,7 @@ def sweep_queue() -> None:
         .distinct()
     )
     for organisation_id in list(organisations):
-        forget(organisation_id)
-        assigned = sweep_organisation(organisation_id)
+        assigned = sweep_organisation(organisation_id)  # on a freshly loaded board
         log.info("routing_sweep", organisation_id=organisation_id, assigned=assigned)
     unnoticed = QueueEntry.objects.filter(
         state=EntryState.WAITING, notice_sent_at__isnull=True

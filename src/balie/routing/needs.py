@@ -30,11 +30,6 @@ def steps_for_organisation(organisation_id: int) -> dict[int, list[sel.Step]]:
     return _steps(EscalationStep.objects.filter(topic__organisation_id=organisation_id))
 
 
-def steps_for(topic_ids: set[int]) -> dict[int, list[sel.Step]]:
-    """Escalation steps per topic, as pure values."""
-    return _steps(EscalationStep.objects.filter(topic_id__in=topic_ids))
-
-
 def _steps(rows: QuerySet[EscalationStep]) -> dict[int, list[sel.Step]]:
     steps: dict[int, list[sel.Step]] = {}
     for row in rows.select_related("training"):

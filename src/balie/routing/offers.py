@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.db import transaction
 
 from balie.conversations.actions import do_assign
@@ -11,7 +13,7 @@ from balie.core.errors import WorkflowViolation
 from balie.core.events import publish
 from balie.organisations.models import Agent
 from balie.routing.claim import WAITING_STATUSES
-from balie.routing.engine import record, route_entry
+from balie.routing.engine import record, route_entry, route_waiting
 from balie.routing.events import OfferResolved
 from balie.routing.models import EntryState, Offer, OfferOutcome, QueueEntry
 
@@ -87,10 +89,11 @@ def expire_offers() -> int:
             "pk", flat=True
         )[:500]
     )
-    count = 0
+    released: dict[int, list[int]] = defaultdict(list)
     for offer_id in lapsed:
         entry = _release(offer_id, OfferOutcome.TIMED_OUT)
         if entry is not None:
-            count += 1
-            route_entry(entry)
-    return count
+            released[entry.organisation_id].append(entry.pk)
+    for organisation_id, entry_ids in released.items():  # one board and claim per organisation
+        route_waiting(organisation_id, entry_ids)
+    return sum(len(ids) for ids in released.values())

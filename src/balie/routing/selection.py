@@ -292,8 +292,3 @@ def queue_key(
         return (-priority, 2, -waited_s)
     bonus = SCARCITY_BONUS / n_qualified if n_qualified > 0 else 0.0
     return (-priority, 1, -(share + bonus))
-
-
-def count_qualified(need: Need, agents: Iterable[tuple[AgentProfile, AgentState]]) -> int:
-    """How many agents on shift are qualified for ``need`` (busy or not)."""
-    return sum(1 for profile, state in agents if state.on_shift and qualifies(profile, need))

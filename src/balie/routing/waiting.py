@@ -54,11 +54,6 @@ def estimate(organisation: Organisation, entry: QueueEntry) -> tuple[int | None,
     ), None
 
 
-def notify_waiting(entry_id: int) -> None:
-    """Send the waiting notice once, if the contact is still waiting."""
-    notify_waiting_many([entry_id])
-
-
 def notify_waiting_many(entry_ids: list[int]) -> None:
     """Send each still-waiting contact its notice once, in one transaction."""
     with transaction.atomic(), batch():
