@@ -203,3 +203,13 @@ def test_another_organisation_cannot_take_over_an_agent(db):
         apply_config(other)
     assert not Organisation.objects.filter(slug="ander").exists()
     assert Agent.objects.get(user__username="piet").organisation.slug == "klein"
+
+
+def test_applied_agents_have_no_usable_password(db):
+    """Agents created by apply cannot sign in with a password nobody chose."""
+    from django.contrib.auth import get_user_model
+
+    apply_file(str(EXAMPLES / "gemeente.toml"))
+    users = get_user_model().objects.filter(agent__isnull=False)
+    assert users.exists()
+    assert not any(user.has_usable_password() for user in users)

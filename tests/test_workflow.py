@@ -74,6 +74,7 @@ def test_random_walks_only_follow_the_table(steps):
         except TransitionNotAllowed:
             assert (status, target) not in {(t.source, t.target) for t in workflow.TRANSITIONS}
             continue
+        assert (status, target) in {(t.source, t.target) for t in workflow.TRANSITIONS}
         status = target
     assert status in Status
 

@@ -50,11 +50,6 @@ class FoundParty:
     address: DigitalAddress
 
 
-def do_find_or_create_party(organisation_id: int, sender: SenderIdentity) -> Party:
-    """The party owning ``sender.primary``, created with its addresses if new; row-locked."""
-    return do_find_or_create_parties(organisation_id, [sender])[0].party
-
-
 def do_find_or_create_parties(
     organisation_id: int, senders: Sequence[SenderIdentity]
 ) -> list[FoundParty]:

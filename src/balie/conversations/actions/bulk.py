@@ -17,7 +17,8 @@ from django.db.models import Model
 from django.utils import timezone
 
 from balie.conversations import workflow
-from balie.conversations.events import ConversationAssigned, ConversationStatusChanged
+from balie.conversations.actions.status import set_assignee
+from balie.conversations.events import ConversationStatusChanged
 from balie.conversations.models import Conversation, StatusChange
 from balie.conversations.workflow import Status
 from balie.core import events
@@ -61,19 +62,8 @@ def do_assign_many(
     history: list[StatusChange] = []
     with events.batch():
         for conversation, agent, source in moves:
-            previous = conversation.assignee_id
-            conversation.assignee = agent
+            set_assignee(conversation, agent, actor=actor, reason=reason)
             conversation.updated_at = now
-            events.publish(
-                ConversationAssigned(
-                    conversation_id=conversation.pk,
-                    agent_id=agent.pk,
-                    previous_agent_id=previous,
-                    actor_agent_id=actor.pk if actor else None,
-                    reason=reason[:500],
-                    organisation_id=conversation.organisation_id,
-                )
-            )
             if source == Status.ASSIGNED:
                 continue  # a reassignment: no status change, as in do_assign
             conversation.status = Status.ASSIGNED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,7 +12,7 @@ import structlog
 from django.db import IntegrityError, transaction
 
 from balie.channels.models import Channel
-from balie.conversations.actions.status import do_change_status
+from balie.conversations.actions.status import do_change_statuses
 from balie.conversations.delivery import DeliveryStatus
 from balie.conversations.events import ConversationCreated, MessageReceived
 from balie.conversations.models import Conversation, Direction, Message
@@ -92,7 +93,9 @@ def _receive_one(channel: Channel, item: Item) -> ReceiveResult:
 
 def _receive(channel: Channel, items: Sequence[Item]) -> list[ReceiveResult]:
     ids = {inbound.provider_id for _, inbound in items} - {""}
-    stored = _by_provider_id(channel, ids)
+    replies = {inbound.reply_to_provider_id for _, inbound in items} - {""}
+    known = _by_provider_id(channel, ids | replies)  # duplicates and reply targets, one read
+    stored: dict[str, Message | None] = {k: m for k, m in known.items() if k in ids}
     fresh: list[int] = []
     for n, (_, inbound) in enumerate(items):
         if not inbound.provider_id or inbound.provider_id not in stored:
@@ -101,13 +104,12 @@ def _receive(channel: Channel, items: Sequence[Item]) -> list[ReceiveResult]:
                 stored[inbound.provider_id] = None  # a repeat later in ``items`` is a duplicate
     found = do_find_or_create_parties(channel.organisation_id, [items[n][0] for n in fresh])
     conversations, opened = _conversations(channel, found, [items[n][1] for n in fresh])
-    replied = _by_provider_id(channel, {items[n][1].reply_to_provider_id for n in fresh} - {""})
     created: dict[int, ReceiveResult] = {}
     first_of: set[int] = set()  # conversations whose first message is already placed
     for n, party in zip(fresh, found, strict=True):
         inbound = items[n][1]
         conversation = conversations[party.party.pk]
-        reply_to = replied.get(inbound.reply_to_provider_id)
+        reply_to = known.get(inbound.reply_to_provider_id)
         message = Message(
             conversation=conversation,
             channel=channel,
@@ -205,12 +207,22 @@ def _new_conversation(
 
 
 def _announce(channel: Channel, opened: set[int], results: list[ReceiveResult]) -> None:
-    """Mark the existing conversations written to (brought back if waiting); publish the
-    events in message order."""
+    """Mark the existing conversations written to and bring back those that were waiting or
+    resolved (one write per kind of move); publish the events in message order."""
     now = clock.now()
     touched = {r.message.conversation_id for r in results} - opened
     if touched:
         Conversation.objects.filter(pk__in=touched).update(last_inbound_at=now, updated_at=now)
+    existing = {r.message.conversation.pk: r.message.conversation for r in results}
+    moves: dict[tuple[Status, str], list[Conversation]] = defaultdict(list)
+    for conversation_id in sorted(touched):
+        conversation = existing[conversation_id]
+        conversation.last_inbound_at = now
+        move = _reopen_move(conversation)
+        if move is not None:
+            moves[move].append(conversation)
+    for (target, reason), conversations in moves.items():
+        do_change_statuses(conversations, target, reason=reason)
     for result in results:
         conversation = result.message.conversation
         if result.conversation_created:
@@ -222,10 +234,6 @@ def _announce(channel: Channel, opened: set[int], results: list[ReceiveResult]) 
                     party_id=conversation.party_id,
                 )
             )
-        elif conversation.pk in touched:
-            touched.discard(conversation.pk)  # once per conversation
-            conversation.last_inbound_at = now
-            _reopen_if_waiting(conversation)
         publish(
             MessageReceived(
                 message_id=result.message.pk,
@@ -237,11 +245,12 @@ def _announce(channel: Channel, opened: set[int], results: list[ReceiveResult]) 
         )
 
 
-def _reopen_if_waiting(conversation: Conversation) -> None:
+def _reopen_move(conversation: Conversation) -> tuple[Status, str] | None:
     """A citizen writing again brings a waiting or resolved conversation back to an agent."""
     status = Status(conversation.status)
     if status == Status.RESOLVED:
-        do_change_status(conversation, Status.QUEUED, reason="the citizen wrote again")
-    elif status == Status.PENDING:
+        return Status.QUEUED, "the citizen wrote again"
+    if status == Status.PENDING:
         target = Status.ASSIGNED if conversation.assignee_id else Status.QUEUED
-        do_change_status(conversation, target, reason="the citizen replied")
+        return target, "the citizen replied"
+    return None

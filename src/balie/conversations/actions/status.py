@@ -67,7 +67,7 @@ def do_change_statuses(
         if target == Status.RESOLVED:
             conversation.resolved_at = now
         if target == Status.QUEUED and conversation.assignee_id is not None:
-            _set_assignee(conversation, None, actor=actor, reason=reason or "unassigned")
+            set_assignee(conversation, None, actor=actor, reason=reason or "unassigned")
         history.append(
             StatusChange(
                 conversation=conversation,
@@ -108,9 +108,11 @@ def check_change_status(
     return do_change_status(conversation, status, actor=actor, reason=reason)
 
 
-def _set_assignee(
+def set_assignee(
     conversation: Conversation, agent: Agent | None, *, actor: Agent | None, reason: str
 ) -> None:
+    """Set (or clear) the assignee in memory and publish ConversationAssigned; the caller
+    writes the row."""
     previous = conversation.assignee_id
     conversation.assignee = agent
     publish(
@@ -133,14 +135,7 @@ def do_assign(
     Precondition: inside a transaction, ``conversation`` locked. Capacity checks are the
     router's job (it holds the agent's lock when it calls this).
     """
-    if agent.organisation_id != conversation.organisation_id:
-        raise WorkflowViolation("the agent works for another organisation", code="wrong_org")
-    if conversation.status == Status.ASSIGNED and conversation.assignee_id == agent.pk:
-        return conversation
-    if conversation.status == Status.ASSIGNED:
-        _set_assignee(conversation, agent, actor=actor, reason=reason)
-        conversation.save(update_fields=["assignee", "updated_at"])
-        return conversation
-    _set_assignee(conversation, agent, actor=actor, reason=reason)
-    conversation.save(update_fields=["assignee", "updated_at"])
-    return do_change_status(conversation, Status.ASSIGNED, actor=actor, reason=reason)
+    from balie.conversations.actions.bulk import do_assign_many  # it builds on this module
+
+    do_assign_many([(conversation, agent)], actor=actor, reason=reason)
+    return conversation

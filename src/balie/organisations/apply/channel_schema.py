@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from balie.channels.whatsapp.models import TemplateCategory
 from balie.organisations.apply.validator import CHANNEL_KINDS, ENV, SLUG, Path, Validator
 
 
@@ -64,7 +65,7 @@ def validate_channel(v: Validator, raw: Any, path: Path, teams: set[str]) -> Cha
 
 
 _TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
-TEMPLATE_CATEGORIES = ("UTILITY", "MARKETING", "AUTHENTICATION")
+TEMPLATE_CATEGORIES = tuple(TemplateCategory.values)
 
 
 def _templates(v: Validator, raw: Any, path: Path) -> list[dict[str, str]]:

@@ -14,13 +14,13 @@ from typing import Any
 from balie.organisations.apply.channel_schema import ChannelConfig, validate_channel
 from balie.organisations.apply.validator import (
     CHANNEL_KINDS,
-    DAYS,
     LANG,
     SLUG,
     TIME,
     Path,
     Validator,
 )
+from balie.routing.shifts import DAYS
 
 __all__ = ["AgentConfig", "ChannelConfig", "Config", "validate"]
 

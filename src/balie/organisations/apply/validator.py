@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-CHANNEL_KINDS = ("whatsapp", "email", "webchat", "messenger", "instagram", "x", "phone", "api")
+from balie.channels.models import ChannelKind
+
+CHANNEL_KINDS = tuple(ChannelKind.values)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 LANG = re.compile(r"^[a-z]{2,3}$")
 TIME = re.compile(r"^([01][0-9]|2[0-4]):[0-5][0-9]$")

@@ -193,9 +193,8 @@ def _write_agent(
     user_model = get_user_model()
     user = user_model.objects.filter(username=a.username).first()
     if user is None:
+        # without a password, create_user stores an unusable one
         user = user_model.objects.create_user(username=a.username, email=a.email)
-        user.set_unusable_password()
-        user.save()
     elif a.email and user.email != a.email:
         user.email = a.email
         user.save(update_fields=["email"])
