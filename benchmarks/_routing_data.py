@@ -85,9 +85,9 @@ def write_limit(org_id: int, n: int, batch: int) -> float:
     queue entries and agent states), without reads, locks, ranking or events."""
     from django.db import transaction
 
-    from balie.conversations.actions.bulk import update_rows
     from balie.conversations.models import Conversation, StatusChange
     from balie.core import clock
+    from balie.core.sql import update_rows
     from balie.routing.models import AgentRoutingState, QueueEntry, RoutingRecord
 
     reset(org_id)

@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from balie.conversations.actions import do_assign, do_assign_many, do_change_status
-from balie.conversations.actions.bulk import update_rows
 from balie.conversations.actions.status import lock_conversation
 from balie.conversations.models import Conversation, StatusChange
 from balie.conversations.workflow import Status
 from balie.core.errors import WorkflowViolation
+from balie.core.sql import update_rows
 from tests import factories
 from tests.helpers import receive
 

@@ -27,17 +27,17 @@ from balie.channels.base import SendError
 from balie.channels.models import Channel
 from balie.channels.registry import adapter_for
 from balie.conversations.actions import do_update_delivery_status
-from balie.conversations.actions.bulk import (
-    Statement,
-    run_statements,
-    update_rows,
-    update_statement,
-)
 from balie.conversations.actions.delivery import do_update_delivery_statuses
 from balie.conversations.delivery import DeliveryStatus
 from balie.conversations.events import ReplyQueued
 from balie.conversations.models import Direction, Message
 from balie.core import clock
+from balie.core.sql import (
+    Statement,
+    run_statements,
+    update_rows,
+    update_statement,
+)
 
 log = structlog.get_logger(__name__)
 

@@ -17,9 +17,9 @@ from django.db import connection
 from django.db.models import Model
 
 from balie.channels.models import Channel
-from balie.conversations.actions.bulk import Statement, any_of, fetch_statements
 from balie.conversations.models import Conversation
 from balie.conversations.workflow import Status
+from balie.core.sql import Statement, any_of, fetch_statements
 from balie.organisations.models import Agent, Organisation, Presence, Topic
 from balie.routing import selection as sel
 from balie.routing.models import (

@@ -19,7 +19,11 @@ from django.db import connection, transaction
 from django.db.models import Model
 
 from balie.conversations.actions import do_assign_many
-from balie.conversations.actions.bulk import (
+from balie.conversations.models import Conversation
+from balie.conversations.workflow import Status
+from balie.core import clock, events
+from balie.core.events import publish
+from balie.core.sql import (
     Statement,
     any_of,
     fetch_statements,
@@ -27,10 +31,6 @@ from balie.conversations.actions.bulk import (
     run_statements,
     update_statement,
 )
-from balie.conversations.models import Conversation
-from balie.conversations.workflow import Status
-from balie.core import clock, events
-from balie.core.events import publish
 from balie.organisations.models import Agent, Presence
 from balie.routing import selection as sel
 from balie.routing.board import Board, agent_load_statement, count_loads

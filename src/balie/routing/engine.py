@@ -12,11 +12,11 @@ import structlog
 from django.db import transaction
 from django.db.models import Q
 
-from balie.conversations.actions.bulk import update_rows
 from balie.conversations.actions.status import do_change_statuses
 from balie.conversations.models import Conversation
 from balie.conversations.workflow import Status
 from balie.core import clock
+from balie.core.sql import update_rows
 from balie.organisations.models import Agent, Organisation
 from balie.routing import selection as sel
 from balie.routing.board import board_for

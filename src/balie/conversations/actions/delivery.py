@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 import structlog
 
-from balie.conversations.actions.bulk import Statement, run_statements, update_statement
 from balie.conversations.delivery import DeliveryStatus, advance
 from balie.conversations.events import DeliveryStatusChanged
 from balie.conversations.models import Message
 from balie.core.events import publish
+from balie.core.sql import Statement, run_statements, update_statement
 
 log = structlog.get_logger(__name__)
 
