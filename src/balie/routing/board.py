@@ -165,16 +165,7 @@ class Board:
 
     def note(self, agent_id: int, kind: str, at: datetime) -> None:
         """Mirror an assignment in memory so the next decision in this batch sees it."""
-        state = self.states[agent_id]
-        load = dict(state.load)
-        load[kind] = load.get(kind, 0) + 1
-        self.states[agent_id] = sel.AgentState(
-            on_shift=state.on_shift,
-            present=state.present,
-            load=load,
-            idle_since=at.timestamp(),
-            handled_today=state.handled_today + 1,
-        )
+        self.states[agent_id] = self.states[agent_id].given(kind, at.timestamp())
 
 
 def load_board(organisation: Organisation, now: datetime) -> Board:

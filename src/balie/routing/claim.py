@@ -254,14 +254,7 @@ def _place(board: Board, request: Request, batch: _Batch, *, first: bool) -> Cla
         if not sel.eligible(board.profiles[agent_id], state, request.need, board.mixing):
             continue
         offered = _give(board, entry, conversation, batch.locks[agent_id], batch)
-        load = dict(state.load)
-        load[entry.channel_kind] = load.get(entry.channel_kind, 0) + 1
-        batch.states[agent_id] = replace(
-            state,
-            load=load,
-            idle_since=board.now.timestamp(),
-            handled_today=state.handled_today + 1,
-        )
+        batch.states[agent_id] = state.given(entry.channel_kind, board.now.timestamp())
         return Claim(agent_id, offered=offered)
     return Claim(None, reason=NO_FREE_AGENT)
 

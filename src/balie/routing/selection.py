@@ -67,6 +67,12 @@ class AgentState:
     idle_since: float
     handled_today: int = 0
 
+    def given(self, kind: str, at: float) -> AgentState:
+        """This state after one more contact of ``kind``, given at ``at`` (epoch seconds)."""
+        load = dict(self.load)
+        load[kind] = load.get(kind, 0) + 1
+        return replace(self, load=load, idle_since=at, handled_today=self.handled_today + 1)
+
 
 @dataclass(frozen=True)
 class Need:
