@@ -159,3 +159,37 @@ def test_read_receipts_when_the_channel_turns_them_on(wa_channel, deliver, simul
     deliver("text")
     deliver("text")
     assert simulator.state.read_receipts == [last_inbound().provider_id]
+
+
+def test_an_agent_sends_a_file_through_the_api(conversation, api_client, simulator, run_tasks):
+    """POST …/files/ (multipart) queues the file; the outbox uploads it and sends it by id."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = b"%PDF-1.4 aanvraagformulier"
+    upload = SimpleUploadedFile("aanvraag.pdf", pdf, content_type="application/pdf")
+    response = api_client.post(
+        f"/api/v1/conversations/{conversation.pk}/files/",
+        {"file": upload, "caption": "Het formulier"},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    run_tasks()
+    sent = simulator.sent[-1]
+    assert (sent["type"], sent["document"]["caption"]) == ("document", "Het formulier")
+    assert simulator.state.media[sent["document"]["id"]].data == pdf
+
+
+def test_the_api_refuses_files_whatsapp_does_not_take(conversation, api_client):
+    """An executable is answered 400 with the reason; nothing is queued."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from balie.conversations.models import Message
+
+    before = Message.objects.count()
+    upload = SimpleUploadedFile("x.exe", b"MZ", content_type="application/x-msdownload")
+    response = api_client.post(
+        f"/api/v1/conversations/{conversation.pk}/files/", {"file": upload}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "media_type"
+    assert Message.objects.count() == before

@@ -102,6 +102,14 @@ class MessageCreateSerializer(serializers.Serializer[None]):
         return attrs
 
 
+class FileCreateSerializer(serializers.Serializer[None]):
+    """A file for the citizen (multipart): the file, an optional caption and message replied to."""
+
+    file = serializers.FileField()
+    caption = serializers.CharField(max_length=1024, required=False, default="", allow_blank=True)
+    reply_to = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
 class TemplateOptionSerializer(serializers.Serializer[None]):
     id = serializers.IntegerField()
     name = serializers.CharField()

@@ -10,6 +10,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,6 +22,7 @@ from balie.channels.models import Channel
 from balie.conversations.actions import check_add_note, check_change_status, check_send_reply
 from balie.conversations.models import Conversation, Message
 from balie.core import clock
+from balie.core.errors import InvalidInput
 from balie.organisations.actions import do_set_presence
 from balie.organisations.models import Agent
 from balie.parties.models import Party
@@ -117,6 +119,36 @@ class ConversationViewSet(viewsets.ReadOnlyModelViewSet[Conversation]):
             message = check_send_reply(
                 conversation.pk, agent, data["body"], reply_to_id=data["reply_to"]
             )
+        return Response(s.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={"multipart/form-data": s.FileCreateSerializer},
+        responses={201: s.MessageSerializer},
+        operation_id="files_create",
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def files(self, request: Request, pk: str | None = None) -> Response:
+        """Send a file to the citizen (WhatsApp: inside the 24-hour window; up to 16 MB)."""
+        conversation = self.get_object()
+        body = s.FileCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        agent = acting_agent(request)
+        if conversation.channel.kind != "whatsapp":
+            raise InvalidInput("this channel does not send files", code="files_not_supported")
+        from balie.channels.whatsapp.templates import MAX_OUTBOUND_MEDIA, check_send_media
+
+        upload = body.validated_data["file"]
+        if upload.size > MAX_OUTBOUND_MEDIA:  # refused before it is read into memory
+            raise InvalidInput("the file is larger than 16 MB", code="media_size")
+        message = check_send_media(
+            conversation.pk,
+            agent,
+            data=upload.read(),
+            filename=upload.name or "file",
+            content_type=upload.content_type or "application/octet-stream",
+            caption=body.validated_data["caption"],
+            reply_to_id=body.validated_data["reply_to"],
+        )
         return Response(s.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=s.ReplyOptionsSerializer)
