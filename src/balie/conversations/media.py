@@ -11,23 +11,19 @@ from django.urls import path
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from balie.api.permissions import IsAgentOrStaff
+from balie.api.permissions import IsAgentOrStaff, organisation_ids
 from balie.audit import trail
 from balie.conversations.models import Attachment
 
 
 def access_attachment(request: Request, attachment_id: int) -> Attachment:
     """The attachment if the caller may read it; 404 otherwise (existence is not revealed)."""
-    user = request.user
-    attachment = (
-        Attachment.objects.select_related("message__conversation").filter(pk=attachment_id).first()
-    )
+    found = Attachment.objects.filter(pk=attachment_id)
+    allowed = organisation_ids(request)  # the API's own scoping
+    if allowed is not None:
+        found = found.filter(message__conversation__organisation_id__in=allowed)
+    attachment = found.first()
     if attachment is None or not attachment.file:
-        raise Http404
-    if user.is_superuser:
-        return attachment
-    agent = getattr(user, "agent", None)
-    if agent is None or agent.organisation_id != attachment.message.conversation.organisation_id:
         raise Http404
     return attachment
 

@@ -56,17 +56,9 @@ def _pump() -> asyncio.AbstractEventLoop:
 
 
 def _organisation_of(payload: dict[str, Any]) -> int | None:
-    if payload.get("organisation_id"):
-        return int(payload["organisation_id"])
-    if "conversation_id" in payload:
-        from balie.conversations.models import Conversation
-
-        return (
-            Conversation.objects.filter(pk=payload["conversation_id"])
-            .values_list("organisation_id", flat=True)
-            .first()
-        )
-    return None
+    """Every event pushed carries its organisation (set by the action that publishes it)."""
+    organisation_id = payload.get("organisation_id")
+    return int(organisation_id) if organisation_id else None
 
 
 async def _send(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
