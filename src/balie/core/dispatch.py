@@ -16,6 +16,7 @@ import structlog
 from django.db import connection, transaction
 from django.utils.module_loading import import_string
 from django_tasks import task
+from django_tasks.base import Task
 from django_tasks.signals import task_enqueued
 
 log = structlog.get_logger(__name__)
@@ -116,26 +117,36 @@ def batching() -> bool:
 
 
 def _write_tasks(rows: list[tuple[Handler, str, dict[str, Any]]]) -> None:
-    """Enqueue ``rows`` as the task backend would, one INSERT for all on the database one."""
+    """Enqueue the handler tasks of ``rows`` with :func:`enqueue_all`."""
+    enqueue_all(
+        [
+            (run_handler.using(queue_name=handler.queue), [handler.path, event_name, payload])
+            for handler, event_name, payload in rows
+        ]
+    )
+
+
+def enqueue_all(calls: list[tuple[Task[Any, Any], list[Any]]]) -> None:
+    """Enqueue each ``(task, args)`` as the task backend would: on the database backend with
+    one INSERT for all (inside the caller's transaction, like ``enqueue``)."""
     from django_tasks.utils import normalize_json
     from django_tasks_db import DatabaseBackend
     from django_tasks_db.models import DBTaskResult, get_date_max
 
-    backend = run_handler.get_backend()
+    if not calls:
+        return
+    backend = calls[0][0].get_backend()
     if not isinstance(backend, DatabaseBackend):  # another backend: its own enqueue
-        for handler, event_name, payload in rows:
-            run_handler.using(queue_name=handler.queue).enqueue(handler.path, event_name, payload)
+        for bound, args in calls:
+            bound.enqueue(*args)
         return
     results: list[DBTaskResult[Any, Any]] = []
-    for handler, event_name, payload in rows:
-        bound = run_handler.using(queue_name=handler.queue)
+    for bound, args in calls:
         backend.validate_task(bound)
         results.append(
             DBTaskResult(
                 id=backend._get_id(),  # the backend's own id scheme
-                args_kwargs=normalize_json(
-                    {"args": [handler.path, event_name, payload], "kwargs": {}}
-                ),
+                args_kwargs=normalize_json({"args": args, "kwargs": {}}),
                 priority=bound.priority,
                 task_path=bound.module_path,
                 queue_name=bound.queue_name,

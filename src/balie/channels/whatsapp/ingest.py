@@ -32,6 +32,7 @@ from balie.conversations.actions.delivery import do_update_delivery_statuses as 
 from balie.conversations.delivery import DeliveryStatus
 from balie.conversations.models import Attachment, Direction, Message
 from balie.core import clock
+from balie.core.dispatch import enqueue_all
 from balie.core.events import batch
 from balie.parties.actions import AddressClaim, SenderIdentity
 from balie.parties.models import AddressKind, DigitalAddress
@@ -222,21 +223,30 @@ def _apply_messages(channel: Channel, parsed: list[ParsedMessage]) -> None:
     )
     from balie.channels.whatsapp import media, receipts
 
+    attachments: list[Attachment] = []
+    receipts_due: list[int] = []
     for message, result in zip(parsed, results, strict=True):
         if not result.created:
             log.info("whatsapp_duplicate_message", message_id=result.message.pk)
             continue
         if message.media is not None:
-            attachment = Attachment.objects.create(
-                message=result.message,
-                filename=message.media.filename[:255],
-                content_type=message.media.mime_type or "application/octet-stream",
-                sha256=message.media.sha256[:64],
-                provider_media_id=message.media.media_id,
+            attachments.append(
+                Attachment(
+                    message=result.message,
+                    filename=message.media.filename[:255],
+                    content_type=message.media.mime_type or "application/octet-stream",
+                    sha256=message.media.sha256[:64],
+                    provider_media_id=message.media.media_id,
+                )
             )
-            media.download_media.enqueue(attachment.pk)
         if channel.settings.get("read_receipts"):
-            receipts.mark_read.enqueue(result.message.pk)
+            receipts_due.append(result.message.pk)
+    Attachment.objects.bulk_create(attachments)
+    # the downloads (the media URL expires in minutes) and receipts: one INSERT for all
+    enqueue_all(
+        [(media.download_media, [a.pk]) for a in attachments]
+        + [(receipts.mark_read, [pk]) for pk in receipts_due]
+    )
 
 
 def _apply_reaction(channel: Channel, parsed: ParsedMessage) -> None:
