@@ -88,6 +88,7 @@ def claim(board: Board, requests: list[Request]) -> dict[int, Claim]:
             results[request.entry_id] = _place(board, request, batch, first=False)
         # One write per table for the whole batch, sent together (one round trip on
         # PostgreSQL).
+        _write_offers(batch.offers)
         writes: list[Statement] = []
         do_assign_many(batch.assign, reason=ROUTED, defer=writes)
         writes.append(insert_statement(RoutingRecord, batch.records))
@@ -122,6 +123,7 @@ class _Batch:
     states: dict[int, sel.AgentState] = field(default_factory=dict)
     records: list[RoutingRecord] = field(default_factory=list)
     assign: list[tuple[Conversation, Agent]] = field(default_factory=list)
+    offers: list[Offer] = field(default_factory=list)
 
     def add(
         self, board: Board, locked: list[tuple[Any, ...]], loads: list[tuple[Any, ...]]
@@ -283,18 +285,26 @@ def _give(
     if auto:
         batch.assign.append((conversation, lock.agent))
         return False
-    offer = Offer.objects.create(
-        entry=entry,
-        agent_id=lock.agent_id,
-        created_at=now,
-        expires_at=now + timedelta(seconds=board.settings.offer_timeout_s),
-    )
-    publish(
-        ContactOffered(
-            offer_id=offer.pk,
-            conversation_id=conversation.pk,
+    batch.offers.append(  # written with the batch's others (``_write_offers``)
+        Offer(
+            entry=entry,
             agent_id=lock.agent_id,
-            expires_at=offer.expires_at.isoformat(),
+            created_at=now,
+            expires_at=now + timedelta(seconds=board.settings.offer_timeout_s),
         )
     )
     return True
+
+
+def _write_offers(offers: list[Offer]) -> None:
+    """One INSERT for the batch's offers (their ids come back), then their events."""
+    Offer.objects.bulk_create(offers)
+    for offer in offers:
+        publish(
+            ContactOffered(
+                offer_id=offer.pk,
+                conversation_id=offer.entry.conversation_id,
+                agent_id=offer.agent_id,
+                expires_at=offer.expires_at.isoformat(),
+            )
+        )
