@@ -185,3 +185,25 @@ def test_a_message_on_a_queued_conversation_the_queue_lost_is_routed(
     run_tasks()
     conversation.refresh_from_db()
     assert (conversation.status, conversation.assignee) == ("assigned", agent)
+
+
+def test_those_left_waiting_are_told_how_long_in_queue_order(
+    web, passport, make_agent, run_tasks, time_machine
+):
+    """One agent busy with the first contact: the second waits one handling time (7 minutes
+    for web chat), the third two, each counting those ahead of it."""
+    time_machine.move_to("2026-11-24 09:00:00+00:00", tick=False)  # Tuesday 10:00 local
+    make_agent("een", skills={passport: 3}, channels={"webchat": 1})
+    asked = []
+    for n in "abc":
+        asked.append(_ask(web, run_tasks, email=f"{n}@example.nl"))
+        time_machine.shift(1)
+    first, second, third = asked
+    notices = {
+        m.conversation_id: m.body
+        for m in Message.objects.filter(direction="outbound", metadata__automatic="queue_notice")
+    }
+    assert first.status == "assigned"
+    assert first.pk not in notices
+    assert "ongeveer 7 minuten" in notices[second.pk]
+    assert "ongeveer 14 minuten" in notices[third.pk]

@@ -6,6 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from balie.core import clock
 from balie.core.events import batch
@@ -24,10 +26,13 @@ def expected_wait_s(ahead: int, handling_s: float, qualified_agents: int) -> int
     return round((ahead + 1) * handling_s / qualified_agents)
 
 
-def estimate(organisation: Organisation, entry: QueueEntry) -> tuple[int | None, datetime | None]:
+def estimate(
+    organisation: Organisation, entry: QueueEntry, ahead: int | None = None
+) -> tuple[int | None, datetime | None]:
     """The expected wait in seconds, or (None, when the organisation opens) out of hours.
 
-    ``entry.conversation`` (with its topic) loaded."""
+    ``entry.conversation`` (with its topic) loaded; ``ahead``: the contacts waiting before it,
+    if the caller counted them already (:func:`ahead_of`)."""
     now = clock.now()
     local = now.astimezone(ZoneInfo(organisation.time_zone)).replace(tzinfo=None)
     if not is_open(organisation.business_hours, local):
@@ -42,16 +47,31 @@ def estimate(organisation: Organisation, entry: QueueEntry) -> tuple[int | None,
     qualified = board.count_on_shift(need)
     if qualified <= 0:
         return None, None  # nobody on shift can answer it: no honest number to give
-    ahead = QueueEntry.objects.filter(
-        organisation_id=organisation.pk,
-        state=EntryState.WAITING,
-        channel_kind=entry.channel_kind,
-        priority__gte=entry.priority,
-        enqueued_at__lt=entry.enqueued_at,
-    ).count()
+    if ahead is None:
+        ahead = ahead_of([entry.pk]).get(entry.pk, 0)
     return expected_wait_s(
         ahead, handling_time(board.settings, entry.channel_kind), qualified
     ), None
+
+
+def ahead_of(entry_ids: list[int]) -> dict[int, int]:
+    """For each entry, how many contacts wait before it on its channel kind (same or higher
+    priority, enqueued earlier): one query for all."""
+    before = (
+        QueueEntry.objects.filter(
+            organisation_id=OuterRef("organisation_id"),
+            state=EntryState.WAITING,
+            channel_kind=OuterRef("channel_kind"),
+            priority__gte=OuterRef("priority"),
+            enqueued_at__lt=OuterRef("enqueued_at"),
+        )
+        .order_by()
+        .values("organisation_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = QueueEntry.objects.filter(pk__in=entry_ids).annotate(ahead=Coalesce(Subquery(before), 0))
+    return dict(rows.values_list("pk", "ahead"))
 
 
 def notify_waiting_many(entry_ids: list[int]) -> None:
@@ -65,8 +85,10 @@ def notify_waiting_many(entry_ids: list[int]) -> None:
             .filter(pk__in=entry_ids, state=EntryState.WAITING, notice_sent_at__isnull=True)
             .order_by("pk")
         )
+        entries = list(entries)
+        ahead = ahead_of([entry.pk for entry in entries])
         notices = []
         for entry in entries:
-            wait, opens_at = estimate(entry.conversation.organisation, entry)
+            wait, opens_at = estimate(entry.conversation.organisation, entry, ahead[entry.pk])
             notices.append(Notice(entry, entry.conversation, wait, opens_at))
         do_send_queue_notices(notices)
