@@ -9,7 +9,7 @@ from balie.conversations.actions.status import lock_conversation
 from balie.conversations.workflow import Status
 from balie.core.errors import Forbidden, InvalidInput, WorkflowViolation
 from balie.organisations.models import Agent, Topic
-from balie.routing.engine import do_enqueue, record, route_entry
+from balie.routing.engine import record, route_entry
 from balie.routing.models import AgentRoutingState, EntryState, Offer, OfferOutcome, QueueEntry
 
 
@@ -67,9 +67,12 @@ def check_assign_by_hand(conversation_id: int, agent_id: int, *, actor: Agent, r
         ).first()
         if agent is None:
             raise InvalidInput("unknown agent", code="unknown_agent")
-        if conversation.status in (Status.NEW, Status.QUEUED):
-            entry = do_enqueue(conversation, reason="assigned by hand")
-            entry = QueueEntry.objects.select_for_update().get(pk=entry.pk)
+        entry = (
+            QueueEntry.objects.select_for_update().filter(conversation=conversation).first()
+            if conversation.status in (Status.NEW, Status.QUEUED)
+            else None
+        )
+        if entry is not None:  # taken out of the queue now: no agent may accept it meanwhile
             Offer.objects.filter(entry=entry, outcome=OfferOutcome.PENDING).update(
                 outcome=OfferOutcome.WITHDRAWN
             )

@@ -303,10 +303,12 @@ def _reconcile(channel: Channel, status: ParsedStatus) -> int | None:
 
     We send our message uuid as ``biz_opaque_callback_data``; Meta echoes it in statuses.
     """
+    if not _is_uuid(status.callback_data):
+        return None  # not one of ours
     message = (
         Message.objects.select_for_update()
         .filter(channel=channel, direction=Direction.OUTBOUND, provider_id="")
-        .filter(uuid=status.callback_data if _is_uuid(status.callback_data) else None)
+        .filter(uuid=status.callback_data)
         .first()
     )
     if message is None:
