@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from balie.core import safejson
 
 if TYPE_CHECKING:
     from balie.channels.models import Channel
@@ -128,17 +129,25 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def same_secret(expected: str, given: str) -> bool:
+    """Constant-time comparison of a secret with what a request sent, as bytes: header values
+    may hold any character, which ``hmac.compare_digest`` refuses in ``str``."""
+    return hmac.compare_digest(
+        expected.encode("utf-8", "surrogateescape"), given.encode("utf-8", "surrogateescape")
+    )
+
+
 def verify_signature(secret: str, body: bytes, header: str | None) -> None:
     """Check an ``sha256=<hex>`` HMAC over the raw bytes: 401 when missing, 403 when wrong."""
     if not header:
         raise WebhookRejected(401, "signature_missing", "the request is not signed")
-    if not secret or not hmac.compare_digest(sign(secret, body), header.strip()):
+    if not secret or not same_secret(sign(secret, body), header.strip()):
         raise WebhookRejected(403, "signature_invalid", "the signature does not match")
 
 
 def parse_json(body: bytes) -> Any:
-    """Parse JSON or raise a 400."""
+    """Parse JSON through :func:`balie.core.safejson.loads` (strings cleaned) or raise a 400."""
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return safejson.loads(body)
+    except safejson.MalformedJSON as exc:
         raise WebhookRejected(400, "malformed_json", f"the body is not valid JSON: {exc}") from exc

@@ -9,7 +9,6 @@ sender, template updates overwrite.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import timedelta
 
@@ -31,7 +30,7 @@ from balie.conversations.actions.delivery import Report
 from balie.conversations.actions.delivery import do_update_delivery_statuses as update_statuses
 from balie.conversations.delivery import DeliveryStatus
 from balie.conversations.models import Attachment, Direction, Message
-from balie.core import clock
+from balie.core import clock, safejson
 from balie.core.dispatch import enqueue_all
 from balie.core.events import batch
 from balie.parties.actions import AddressClaim, SenderIdentity
@@ -140,7 +139,7 @@ def _apply(events: list[WebhookEvent]) -> None:
     reactions: list[tuple[Channel, ParsedMessage]] = []
     templates: list[tuple[Channel, TemplateUpdate]] = []
     for event in events:
-        webhook = parse_webhook(json.loads(event.body))
+        webhook = parse_webhook(safejson.loads(event.body))
         channel = channels.setdefault(event.channel_id, event.channel)
         own_number = str(channel.settings.get("phone_number_id", ""))
         for message in webhook.messages:
