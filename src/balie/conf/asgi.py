@@ -1,7 +1,9 @@
 """ASGI entry point: HTTP through Django, WebSockets (``/ws/agent/``) through Channels.
 
 WhatsApp webhook POSTs take a lean path in front of Django (``balie.channels.whatsapp.ingress``):
-signature check and a group commit of the raw event, no middleware stack.
+signature check and a group commit of the raw event, no middleware stack. In front of both,
+:class:`~balie.core.bodylimit.BodyLimit` refuses bodies above the configured limit (413) before
+they are read in full.
 """
 
 import gc
@@ -18,11 +20,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from balie.channels.whatsapp.ingress import WhatsAppIngress  # noqa: E402
+from balie.core.bodylimit import BodyLimit  # noqa: E402
 from balie.web.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": WhatsAppIngress(django_asgi),
+        "http": BodyLimit(WhatsAppIngress(django_asgi)),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -14,15 +14,23 @@ from django.http import HttpRequest, HttpResponse
 from django_tasks_db.models import DBTaskResult
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
-LOOPBACK = {"127.0.0.1", "::1"}
+from balie.core.clientip import client_ip, is_loopback
 
 
 def _allowed(request: HttpRequest) -> bool:
+    """With a token configured, only ``Authorization: Bearer <token>``; else loopback only.
+
+    Loopback is the client address as :func:`client_ip` trusts it: ``X-Forwarded-For`` counts
+    only behind configured proxies, so a proxy on the same host does not make everyone local.
+    """
     token = str(settings.METRICS_TOKEN)
     if token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        return hmac.compare_digest(given, token)
-    return request.META.get("REMOTE_ADDR") in LOOPBACK
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        # as bytes: compare_digest refuses str with non-ASCII characters (a 500)
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode("utf-8", "surrogateescape"), token.encode()
+        )
+    return is_loopback(client_ip(request))
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

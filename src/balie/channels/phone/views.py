@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -12,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from balie.api.errors import error_body
-from balie.channels.base import WebhookRejected, parse_json
+from balie.channels.base import WebhookRejected, parse_json, same_secret
 from balie.channels.models import Channel
 from balie.channels.phone.actions import CallTask, do_call_event, do_receive_call
 from balie.core.errors import BalieError
@@ -24,7 +23,7 @@ def _channel(request: HttpRequest, key: str) -> Channel | None:
         return None
     expected = str(channel.secrets.get("pbx_token", ""))
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
+    if not expected or not same_secret(expected, given):
         return None
     return channel
 
