@@ -211,6 +211,14 @@ MEDIA_URL = "/media/"  # never served directly: attachments go through an author
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(
     env("BALIE_MAX_BODY_BYTES", str(2 * 1024 * 1024), "Largest request body accepted.")
 )
+BALIE_MAX_UPLOAD_BYTES = int(
+    env(
+        "BALIE_MAX_UPLOAD_BYTES",
+        str(17 * 1024 * 1024),
+        "Largest request body accepted on file-upload paths (a 16 MB file plus multipart framing);"
+        " larger bodies are refused with 413 before they are read.",
+    )
+)
 WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
@@ -230,6 +238,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["balie.api.permissions.IsAgentOrStaff"],
     "DEFAULT_PAGINATION_CLASS": "balie.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": [
+        "balie.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "balie.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
