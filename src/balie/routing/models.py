@@ -281,10 +281,14 @@ class RoutingRecord(models.Model):
 
 
 class Call(models.Model):
-    """A phone call routed for a PBX: the contact moment with wait and talk time."""
+    """A phone call routed for a PBX: the contact moment with wait and talk time.
 
-    conversation = models.OneToOneField(
-        "conversations.Conversation", on_delete=models.CASCADE, related_name="call"
+    A caller who calls again while their earlier call's conversation is not closed joins that
+    conversation (as a message does): one conversation may hold several calls, the latest of
+    which carries it."""
+
+    conversation = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="calls"
     )
     call_id = models.CharField(max_length=128)
     channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE)

@@ -101,9 +101,31 @@ def _at(raw: str | None) -> datetime:
     if not raw:
         return clock.now()
     try:
-        return datetime.fromisoformat(raw)
+        at = datetime.fromisoformat(raw)
     except ValueError as exc:
         raise InvalidInput("at must be an ISO 8601 time", code="invalid_time") from exc
+    if at.utcoffset() is None:  # a PBX's local time is ambiguous: wait and talk times would lie
+        raise InvalidInput("at must carry a UTC offset", code="invalid_time")
+    return at
+
+
+def _superseded(call: Call) -> bool:
+    """A later call from the same caller joined this call's conversation and carries it now."""
+    return Call.objects.filter(conversation_id=call.conversation_id, pk__gt=call.pk).exists()
+
+
+def _end_superseded(call: Call, at: datetime) -> Call:
+    """End an earlier call whose conversation a later call carries: its own times only."""
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call.pk)
+        call.ended_at = at
+        if call.answered_at is None:
+            call.abandoned = True
+            call.wait_s = max(0.0, (at - call.queued_at).total_seconds())
+        else:
+            call.talk_s = max(0.0, (at - call.answered_at).total_seconds())
+        call.save(update_fields=["ended_at", "abandoned", "wait_s", "talk_s"])
+    return call
 
 
 def do_call_event(channel: Channel, call_id: str, kind: str, at_raw: str | None = None) -> Call:
@@ -132,6 +154,8 @@ def do_call_event(channel: Channel, call_id: str, kind: str, at_raw: str | None 
             call.wait_s = max(0.0, (at - call.queued_at).total_seconds())
             call.save(update_fields=["answered_at", "agent", "wait_s"])
         return call
+    if kind in ("abandoned", "ended") and call.ended_at is None and _superseded(call):
+        return _end_superseded(call, at)  # the caller's later call keeps the conversation
     if kind in ("abandoned", "ended") and call.ended_at is None:
         with transaction.atomic():
             call = Call.objects.select_for_update().get(pk=call.pk)

@@ -16,7 +16,10 @@ TIMEOUT_S = 5.0
 def on_contact_offered(evt: ContactOffered) -> None:
     """A call was reserved for an agent: post the ``dequeue`` instruction to the PBX."""
     call = (
-        Call.objects.select_related("channel").filter(conversation_id=evt.conversation_id).first()
+        Call.objects.select_related("channel")
+        .filter(conversation_id=evt.conversation_id)
+        .order_by("-pk")  # the latest call carries the conversation
+        .first()
     )
     if call is None:
         return
