@@ -33,6 +33,7 @@ from balie.core.sql import (
 )
 from balie.organisations.models import Agent, Presence
 from balie.routing import selection as sel
+from balie.routing.actions import move_entry
 from balie.routing.board import Board, agent_load_statement, count_loads
 from balie.routing.events import ContactOffered
 from balie.routing.models import AgentRoutingState, EntryState, Offer, QueueEntry, RoutingRecord
@@ -245,7 +246,7 @@ def _place(board: Board, request: Request, batch: _Batch, *, first: bool) -> Cla
         return Claim(None, reason="taken")
     conversation = batch.conversations[entry.conversation_id]
     if conversation.status not in WAITING_STATUSES:
-        entry.state = EntryState.DONE
+        move_entry(entry, EntryState.DONE)
         return Claim(None, reason="not waiting")
     tries = request.ranked[:CLAIM_TRIES] if first else request.ranked[CLAIM_TRIES : 2 * CLAIM_TRIES]
     for candidate in tries:
@@ -273,11 +274,10 @@ def _give(
     local_day = now.astimezone(ZoneInfo(board.organisation.time_zone)).date()
     lock.handled_today = lock.handled_today + 1 if lock.day == local_day else 1
     lock.day, lock.last_assigned_at = local_day, now  # written in bulk by claim()
-    entry.agent_id = lock.agent_id
     entry.attempts += 1
     kinds = board.settings.auto_accept_kinds
     auto = entry.channel_kind in kinds if kinds else entry.channel_kind != "phone"
-    entry.state = EntryState.ASSIGNED if auto else EntryState.OFFERED
+    move_entry(entry, EntryState.ASSIGNED if auto else EntryState.OFFERED, agent_id=lock.agent_id)
     kind = "assigned" if auto else "offered"
     batch.records.append(
         RoutingRecord(conversation=conversation, kind=kind, agent_id=lock.agent_id, at=clock.now())

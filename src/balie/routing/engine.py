@@ -19,6 +19,7 @@ from balie.core import clock
 from balie.core.sql import update_rows
 from balie.organisations.models import Agent, Organisation
 from balie.routing import selection as sel
+from balie.routing.actions import move_entry
 from balie.routing.board import board_for
 from balie.routing.claim import Claim, Request, claim
 from balie.routing.models import EntryState, Offer, OfferOutcome, QueueEntry, RoutingRecord
@@ -59,7 +60,9 @@ def do_enqueue_many(
     conversations: list[Conversation], *, reason: str = "waiting for an agent"
 ) -> list[QueueEntry]:
     """:func:`do_enqueue` for many conversations (each once, channel loaded), a few statements
-    for all. Precondition: inside a transaction, the conversations locked."""
+    for all. Precondition: inside a transaction; the conversations' assigned or done entries
+    locked (``actions.lock_entries``), then the conversations (the lock order of
+    :mod:`balie.routing.actions`; a conversation never queued has no entry to lock)."""
     now = clock.now()
     do_change_statuses(
         [c for c in conversations if c.status == Status.NEW], Status.QUEUED, reason=reason
@@ -81,8 +84,8 @@ def do_enqueue_many(
     QueueEntry.objects.bulk_create(new)
     back = [e for e in entries.values() if e.state in (EntryState.ASSIGNED, EntryState.DONE)]
     for entry in back:
-        entry.state, entry.agent, entry.enqueued_at = EntryState.WAITING, None, now
-        entry.notice_sent_at = None
+        move_entry(entry, EntryState.WAITING)
+        entry.enqueued_at, entry.notice_sent_at = now, None
     update_rows(QueueEntry, back, ["state", "agent_id", "enqueued_at", "notice_sent_at"])
     entries.update((e.conversation_id, e) for e in new)
     RoutingRecord.objects.bulk_create(

@@ -18,10 +18,11 @@ from balie.conversations.workflow import Status
 from balie.core.events import batch
 from balie.organisations.events import AgentPresenceChanged
 from balie.organisations.models import Presence
+from balie.routing.actions import do_move_entry, do_withdraw_offers, lock_entries, lock_entry
 from balie.routing.board import forget
 from balie.routing.claim import ROUTED
 from balie.routing.engine import do_enqueue_many, route_waiting, sweep_organisation
-from balie.routing.models import EntryState, Offer, OfferOutcome, QueueEntry
+from balie.routing.models import EntryState, QueueEntry
 from balie.routing.offers import expire_offers
 from balie.routing.waiting import notify_waiting_many
 
@@ -35,6 +36,9 @@ def _enqueue_and_route(conversation_ids: list[int], reason: str) -> None:
     decide for them together, in queue order (one board, one claim per organisation); tell
     those left waiting."""
     with transaction.atomic(), batch():
+        # The entries it may send back to the queue first, then the conversations (the lock
+        # order of :mod:`balie.routing.actions`); a new conversation has no entry yet.
+        lock_entries(conversation_ids, [EntryState.ASSIGNED, EntryState.DONE])
         held = QueueEntry.objects.filter(
             conversation_id__in=conversation_ids,
             state__in=[EntryState.WAITING, EntryState.OFFERED],
@@ -90,20 +94,11 @@ def on_status_changed(evt: ConversationStatusChanged) -> None:
     if target not in FINISHED and target != Status.ASSIGNED:
         return
     with transaction.atomic():
-        entry = (
-            QueueEntry.objects.select_for_update()
-            .filter(conversation_id=evt.conversation_id)
-            .first()
-        )
+        entry = lock_entry(evt.conversation_id)
         if entry is None:
             return
-        Offer.objects.filter(entry=entry, outcome=OfferOutcome.PENDING).update(
-            outcome=OfferOutcome.WITHDRAWN
-        )
-        new_state = EntryState.ASSIGNED if target == Status.ASSIGNED else EntryState.DONE
-        if entry.state != new_state:
-            entry.state = new_state
-            entry.save(update_fields=["state"])
+        do_withdraw_offers([entry])
+        do_move_entry(entry, EntryState.ASSIGNED if target == Status.ASSIGNED else EntryState.DONE)
         organisation_id = entry.organisation_id
     if target in FINISHED:
         sweep_organisation(organisation_id)

@@ -10,29 +10,20 @@ from balie.conversations.actions import do_assign
 from balie.conversations.actions.status import lock_conversation
 from balie.core import clock
 from balie.core.errors import WorkflowViolation
-from balie.core.events import publish
 from balie.organisations.models import Agent
+from balie.routing.actions import do_move_entry, do_resolve_offer
 from balie.routing.claim import WAITING_STATUSES
 from balie.routing.engine import record, route_entry, route_waiting
-from balie.routing.events import OfferResolved
 from balie.routing.models import EntryState, Offer, OfferOutcome, QueueEntry
 
 
 def _close(offer: Offer, outcome: OfferOutcome) -> None:
-    offer.outcome, offer.decided_at = outcome, clock.now()
-    offer.save(update_fields=["outcome", "decided_at"])
-    publish(
-        OfferResolved(
-            offer_id=offer.pk,
-            conversation_id=offer.entry.conversation_id,
-            agent_id=offer.agent_id,
-            outcome=outcome.value,
-        )
-    )
+    do_resolve_offer(offer, outcome)
     record(offer.entry.conversation_id, outcome.value, agent_id=offer.agent_id)
 
 
 def _locked_offer(offer_id: int) -> tuple[QueueEntry, Offer]:
+    """Lock the offer's entry, then the offer (the lock order of :mod:`.actions`)."""
     offer = Offer.objects.select_related("entry").get(pk=offer_id)
     entry = QueueEntry.objects.select_for_update().get(pk=offer.entry_id)
     offer = Offer.objects.select_for_update().get(pk=offer_id)
@@ -51,11 +42,9 @@ def do_accept_offer(offer_id: int, agent: Agent) -> None:
         conversation = lock_conversation(entry.conversation_id)
         _close(offer, OfferOutcome.ACCEPTED)
         if conversation.status not in WAITING_STATUSES:
-            entry.state = EntryState.DONE
-            entry.save(update_fields=["state"])
+            do_move_entry(entry, EntryState.DONE)
             raise WorkflowViolation("the contact was handled meanwhile", code="offer_lapsed")
-        entry.state = EntryState.ASSIGNED
-        entry.save(update_fields=["state"])
+        do_move_entry(entry, EntryState.ASSIGNED, agent_id=agent.pk)
         do_assign(conversation, agent, actor=agent, reason="accepted the offer")
 
 
@@ -66,8 +55,7 @@ def _release(offer_id: int, outcome: OfferOutcome) -> QueueEntry | None:
             return None
         _close(offer, outcome)
         if entry.state == EntryState.OFFERED and entry.agent_id == offer.agent_id:
-            entry.state, entry.agent = EntryState.WAITING, None
-            entry.save(update_fields=["state", "agent"])
+            do_move_entry(entry, EntryState.WAITING)
             return entry
     return None
 

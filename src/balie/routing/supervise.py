@@ -9,8 +9,9 @@ from balie.conversations.actions.status import lock_conversation
 from balie.conversations.workflow import Status
 from balie.core.errors import Forbidden, InvalidInput, WorkflowViolation
 from balie.organisations.models import Agent, Topic
+from balie.routing.actions import do_move_entry, do_withdraw_offers, lock_entry
 from balie.routing.engine import record, route_entry
-from balie.routing.models import AgentRoutingState, EntryState, Offer, OfferOutcome, QueueEntry
+from balie.routing.models import AgentRoutingState, EntryState, QueueEntry
 
 
 def _check(actor: Agent, reason: str, organisation_id: int) -> str:
@@ -23,7 +24,7 @@ def _check(actor: Agent, reason: str, organisation_id: int) -> str:
 
 
 def _entry(conversation_id: int) -> QueueEntry:
-    entry = QueueEntry.objects.select_for_update().filter(conversation_id=conversation_id).first()
+    entry = lock_entry(conversation_id)
     if entry is None:
         raise WorkflowViolation("the conversation is not in the queue", code="not_queued")
     return entry
@@ -58,8 +59,12 @@ def check_move(conversation_id: int, topic_code: str, *, actor: Agent, reason: s
 
 
 def check_assign_by_hand(conversation_id: int, agent_id: int, *, actor: Agent, reason: str) -> None:
-    """Give a contact to a chosen agent, over the router and over capacity, with a reason."""
+    """Give a contact to a chosen agent, over the router and over capacity, with a reason.
+
+    Locks the queue entry, then the conversation, then the agent's routing state (the lock
+    order of :mod:`balie.routing.actions`)."""
     with transaction.atomic():
+        entry = lock_entry(conversation_id)
         conversation = lock_conversation(conversation_id)
         reason = _check(actor, reason, conversation.organisation_id)
         agent = Agent.objects.filter(
@@ -67,17 +72,10 @@ def check_assign_by_hand(conversation_id: int, agent_id: int, *, actor: Agent, r
         ).first()
         if agent is None:
             raise InvalidInput("unknown agent", code="unknown_agent")
-        entry = (
-            QueueEntry.objects.select_for_update().filter(conversation=conversation).first()
-            if conversation.status in (Status.NEW, Status.QUEUED)
-            else None
-        )
-        if entry is not None:  # taken out of the queue now: no agent may accept it meanwhile
-            Offer.objects.filter(entry=entry, outcome=OfferOutcome.PENDING).update(
-                outcome=OfferOutcome.WITHDRAWN
-            )
-            entry.state, entry.agent = EntryState.ASSIGNED, agent
-            entry.save(update_fields=["state", "agent"])
+        if entry is not None and conversation.status in (Status.NEW, Status.QUEUED):
+            # Taken out of the queue now: no agent may accept it meanwhile.
+            do_withdraw_offers([entry])
+            do_move_entry(entry, EntryState.ASSIGNED, agent_id=agent.pk)
         AgentRoutingState.objects.select_for_update().get_or_create(agent=agent)
         do_assign(conversation, agent, actor=actor, reason=reason)
         record(conversation_id, "assigned_by_hand", agent_id=agent.pk, actor=actor, reason=reason)

@@ -22,6 +22,7 @@ from balie.core import clock
 from balie.core.errors import InvalidInput, NotFound
 from balie.organisations.models import Agent
 from balie.parties.actions import AddressClaim, SenderIdentity
+from balie.routing.actions import do_move_entry, do_withdraw_offers, lock_entry
 from balie.routing.engine import do_enqueue, record, route_entry
 from balie.routing.models import Call, EntryState, Offer, OfferOutcome, QueueEntry
 from balie.routing.offers import do_accept_offer, do_decline_offer
@@ -159,15 +160,15 @@ def do_call_event(channel: Channel, call_id: str, kind: str, at_raw: str | None 
     if kind in ("abandoned", "ended") and call.ended_at is None:
         with transaction.atomic():
             call = Call.objects.select_for_update().get(pk=call.pk)
+            entry = lock_entry(call.conversation_id)  # before the conversation (lock order)
             conversation = lock_conversation(call.conversation_id)
             call.ended_at = at
             if call.answered_at is None:
                 call.abandoned = True
                 call.wait_s = max(0.0, (at - call.queued_at).total_seconds())
-                Offer.objects.filter(
-                    entry__conversation_id=conversation.pk, outcome=OfferOutcome.PENDING
-                ).update(outcome=OfferOutcome.WITHDRAWN, decided_at=at)
-                QueueEntry.objects.filter(conversation=conversation).update(state=EntryState.DONE)
+                if entry is not None:
+                    do_withdraw_offers([entry], at=at)
+                    do_move_entry(entry, EntryState.DONE)
                 record(conversation.pk, "abandoned", reason="the caller hung up")
                 if conversation.status in (Status.NEW, Status.QUEUED):
                     do_change_status(
