@@ -191,5 +191,5 @@ def test_a_failing_event_does_not_hold_up_its_batch(post_webhook, monkeypatch):
     ingest.process_events(ids)
     assert inbound().count() == 2
     failed = WebhookEvent.objects.get(pk=ids[1])
-    assert (failed.processed_at, failed.error) == (None, "ValueError")
+    assert (failed.processed_at, failed.last_error) == (None, "ValueError: cannot apply")
     assert WebhookEvent.objects.filter(processed_at__isnull=False).count() == 2

@@ -9,8 +9,8 @@ sender, template updates overwrite.
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
-from datetime import timedelta
 
 import structlog
 from django.db import connection, transaction
@@ -25,6 +25,7 @@ from balie.channels.whatsapp.parse import (
     TemplateUpdate,
     parse_webhook,
 )
+from balie.channels.whatsapp.retry import do_record_failure, due_event_ids
 from balie.conversations.actions import InboundMessage, do_receive_messages
 from balie.conversations.actions.delivery import Report
 from balie.conversations.actions.delivery import do_update_delivery_statuses as update_statuses
@@ -45,7 +46,8 @@ STATUSES = {
     "played": DeliveryStatus.READ,
     "failed": DeliveryStatus.FAILED,
 }
-SWEEP_AFTER = timedelta(minutes=1)
+#: events the sweep takes per run; failing ones wait for their backoff, so it moves on
+SWEEP_LIMIT = 500
 #: stored events applied per transaction; SQLite has one writer at a time, so there a batch
 #: is kept short, or webhook commits wait behind it
 BATCH = {"postgresql": 64, "sqlite": 8}
@@ -57,33 +59,36 @@ def on_webhooks_received(evts: list[WebhookReceived]) -> None:
 
 
 def sweep_unprocessed() -> int:
-    """Periodic job: apply events whose handler never finished (crash, deploy); return count."""
-    cutoff = clock.now() - SWEEP_AFTER
-    ids = list(
-        WebhookEvent.objects.filter(processed_at__isnull=True, received_at__lt=cutoff)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:500]
-    )
+    """Periodic job: apply the events that are due; return how many it took.
+
+    Due: the handler never finished (crash, deploy) within ``HANDLER_GRACE``, or a failed
+    event's backoff has passed (:mod:`balie.channels.whatsapp.retry`). Parked events wait for
+    an administrator.
+    """
+    ids = due_event_ids(SWEEP_LIMIT)
     process_events(ids)
     return len(ids)
 
 
 def process_event(event_id: int) -> None:
-    """Apply one stored webhook event exactly once; raise what its processing raised."""
+    """Apply one stored webhook event exactly once; raise what its processing raised.
+
+    A parked event is skipped. A failure is logged here, once, with its traceback, and
+    counted on the event (retried after a backoff, parked after the last attempt).
+    """
     try:
         with transaction.atomic():
             event = (
                 WebhookEvent.objects.select_for_update().select_related("channel").get(pk=event_id)
             )
-            if event.processed_at is not None:
+            if event.processed_at is not None or event.parked_at is not None:
                 return
             _apply([event])
-            event.processed_at = clock.now()
-            event.error = ""
-            event.save(update_fields=["processed_at", "error"])
+            event.processed_at, event.next_attempt_at, event.last_error = clock.now(), None, ""
+            event.save(update_fields=["processed_at", "next_attempt_at", "last_error"])
     except Exception as exc:
         log.exception("whatsapp_event_failed", event_id=event_id)
-        WebhookEvent.objects.filter(pk=event_id).update(error=type(exc).__name__[:500])
+        do_record_failure(event_id, exc)
         raise
 
 
@@ -92,9 +97,9 @@ def process_events(event_ids: list[int]) -> None:
 
     Optimistic: a batch is one transaction without a savepoint per event. If any event in it
     fails, the batch rolls back whole and its events are applied one by one (the lost race
-    or deadlock with another worker usually passes then); one that still fails keeps its
-    error for the sweep. Rows another worker holds are skipped (``SKIP LOCKED``): that worker
-    applies them.
+    or deadlock with another worker usually passes then); only an event that fails on its
+    own counts an attempt (:func:`process_event`). Rows another worker holds are skipped
+    (``SKIP LOCKED``): that worker applies them. Parked events are skipped.
     """
     size = BATCH.get(connection.vendor, 8)
     for start in range(0, len(event_ids), size):
@@ -102,10 +107,8 @@ def process_events(event_ids: list[int]) -> None:
         if _process_batch(chunk):
             continue
         for event_id in chunk:
-            try:
+            with contextlib.suppress(Exception):  # logged and counted by process_event
                 process_event(event_id)
-            except Exception:  # recorded on the row by process_event; the sweep tries again
-                log.info("whatsapp_event_left_for_sweep", event_id=event_id)
 
 
 def _process_batch(event_ids: list[int]) -> bool:
@@ -115,18 +118,19 @@ def _process_batch(event_ids: list[int]) -> bool:
             events = list(
                 WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("channel")
-                .filter(pk__in=event_ids, processed_at__isnull=True)
+                .filter(pk__in=event_ids, processed_at__isnull=True, parked_at__isnull=True)
                 .order_by("pk")
             )
-            if not events:  # applied already, or another worker holds them
+            if not events:  # applied already, parked, or another worker holds them
                 return True
             with batch():  # the handler tasks of all its messages in one INSERT
                 _apply(events)
             WebhookEvent.objects.filter(pk__in=[e.pk for e in events]).update(
-                processed_at=clock.now(), error=""
+                processed_at=clock.now(), next_attempt_at=None, last_error=""
             )
-    except Exception:
-        log.warning("whatsapp_batch_split", size=len(event_ids), exc_info=True)
+    except Exception as exc:
+        # no traceback here: each event is tried alone next, and one that fails logs its own
+        log.warning("whatsapp_batch_split", size=len(event_ids), error=type(exc).__name__)
         return False
     return True
 

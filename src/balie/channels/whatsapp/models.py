@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from balie.core import clock
+
+#: how long the webhook's own handler has to apply a new event before the sweep takes over
+HANDLER_GRACE = timedelta(minutes=1)
+
+
+def first_sweep_at() -> datetime:
+    """When the sweep may first take a new event: after its handler's grace period."""
+    return clock.now() + HANDLER_GRACE
 
 
 class WebhookEvent(models.Model):
@@ -11,6 +23,11 @@ class WebhookEvent(models.Model):
 
     Processing (parties, conversations, statuses, media) happens after commit from this row,
     so a crash or a slow step never loses an event and never makes Meta retry.
+
+    Retry state (see :mod:`balie.channels.whatsapp.retry`): ``next_attempt_at`` is when the
+    sweep may take the event (``None`` once it is processed or parked), ``attempts`` counts
+    failed applications, ``last_error`` holds the last one's exception type and message, and
+    ``parked_at`` marks an event given up on until an administrator retries it.
     """
 
     channel = models.ForeignKey(
@@ -19,12 +36,26 @@ class WebhookEvent(models.Model):
     body = models.TextField(_("raw body"))
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
-    error = models.CharField(_("processing error"), max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
+    next_attempt_at = models.DateTimeField(
+        _("next attempt at"), null=True, blank=True, default=first_sweep_at
+    )
+    parked_at = models.DateTimeField(_("parked at"), null=True, blank=True)
+    last_error = models.TextField(_("processing error"), blank=True)
 
     class Meta:
         verbose_name = _("WhatsApp webhook event")
         verbose_name_plural = _("WhatsApp webhook events")
-        indexes = [models.Index(fields=["processed_at"], name="wa_event_processed_idx")]
+        indexes = [
+            models.Index(fields=["processed_at"], name="wa_event_processed_idx"),
+            # the sweep's due query; only events still waiting are in it, so it stays small
+            models.Index(
+                fields=["attempts", "id"],
+                name="wa_event_due_idx",
+                condition=models.Q(processed_at__isnull=True, parked_at__isnull=True),
+            ),
+        ]
+        permissions = [("retry_webhookevent", _("Can process parked webhook events again"))]
 
     def __str__(self) -> str:
         return f"webhook event #{self.pk}"
