@@ -190,6 +190,15 @@ WORKER_NICE = int(
     )
 )
 
+WHATSAPP_MAX_ATTEMPTS = int(
+    env(
+        "BALIE_WHATSAPP_MAX_ATTEMPTS",
+        "5",
+        "Failed attempts to apply a stored WhatsApp webhook event before it is parked for an "
+        "administrator (the admin's 'process again'); retries wait 1, 4, 16, 64 … minutes.",
+    )
+)
+
 # --- Auth, i18n, static ----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
