@@ -9,8 +9,14 @@ from rest_framework import serializers
 from balie.channels.models import Channel
 from balie.conversations.models import Attachment, Conversation, Message, StatusChange
 from balie.conversations.workflow import Status
+from balie.core.converters import MAX_ID
 from balie.organisations.models import Agent, Presence
 from balie.parties.models import DigitalAddress, Party
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """An id in a request body: a positive integer a database column holds (else 400)."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class DigitalAddressSerializer(serializers.ModelSerializer[DigitalAddress]):
@@ -87,8 +93,8 @@ class MessageCreateSerializer(serializers.Serializer[None]):
 
     kind = serializers.ChoiceField(choices=["reply", "note", "template"], default="reply")
     body = serializers.CharField(max_length=4096, trim_whitespace=True, required=False)
-    reply_to = serializers.IntegerField(required=False, allow_null=True, default=None)
-    template = serializers.IntegerField(required=False, allow_null=True, default=None)
+    reply_to = id_field(required=False, allow_null=True, default=None)
+    template = id_field(required=False, allow_null=True, default=None)
     parameters = serializers.ListField(
         child=serializers.CharField(max_length=1024), required=False, default=list
     )
@@ -107,7 +113,7 @@ class FileCreateSerializer(serializers.Serializer[None]):
 
     file = serializers.FileField()
     caption = serializers.CharField(max_length=1024, required=False, default="", allow_blank=True)
-    reply_to = serializers.IntegerField(required=False, allow_null=True, default=None)
+    reply_to = id_field(required=False, allow_null=True, default=None)
 
 
 class TemplateOptionSerializer(serializers.Serializer[None]):

@@ -246,7 +246,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["balie.api.permissions.IsAgentOrStaff"],
     "DEFAULT_PAGINATION_CLASS": "balie.api.pagination.Pagination",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["balie.api.filtering.FilterBackend"],
     "DEFAULT_PARSER_CLASSES": [
         "balie.api.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",

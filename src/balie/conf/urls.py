@@ -1,9 +1,14 @@
 """URL map: admin, REST API v1, webhooks per channel kind, health."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from balie.core import health, metrics
+from balie.core.converters import IdConverter
+
+# ``<id:name>``: a database id in a path (out-of-range numbers are a 404, not an overflow).
+# Registered before the included URL confs below are imported, which use it.
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -1,17 +1,26 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from balie.routing import views
 
+# ``<id:…>`` is registered in balie.conf.urls: database ids only, out-of-range numbers are a 404.
 urlpatterns = [
     path("feed/", views.feed, name="routing-feed"),
-    re_path(
-        r"^offers/(?P<offer_id>\d+)/(?P<answer>accept|decline)/$",
-        views.offer_answer,
-        name="routing-offer",
+    *(
+        path(
+            f"offers/<id:offer_id>/{answer}/",
+            views.offer_answer,
+            {"answer": answer},
+            name=f"routing-offer-{answer}",
+        )
+        for answer in ("accept", "decline")
     ),
-    re_path(
-        r"^conversations/(?P<conversation_id>\d+)/(?P<action>assign|reprioritise|move)/$",
-        views.supervise_conversation,
-        name="routing-supervise",
+    *(
+        path(
+            f"conversations/<id:conversation_id>/{action}/",
+            views.supervise_conversation,
+            {"action": action},
+            name=f"routing-{action}",
+        )
+        for action in ("assign", "reprioritise", "move")
     ),
 ]

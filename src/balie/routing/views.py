@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from balie.api.permissions import acting_agent
-from balie.core.errors import InvalidInput
+from balie.core.converters import MAX_ID
 from balie.routing import offers, supervise
 from balie.routing.feeds import queue_snapshot
 
 # Domain errors become the API's one error shape in ``balie.api.errors.exception_handler``.
 
 
-def _field(data: Any, name: str) -> Any:
-    if name not in data:
-        raise InvalidInput(f"{name} is required", code="missing_field")
-    return data[name]
+class _SupervisorInput(serializers.Serializer[None]):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class _AssignInput(_SupervisorInput):
+    agent_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class _ReprioritiseInput(_SupervisorInput):
+    # the priority columns are smallints (PostgreSQL refuses more; SQLite would store it)
+    priority = serializers.IntegerField(min_value=-(2**15), max_value=2**15 - 1)
+
+
+class _MoveInput(_SupervisorInput):
+    topic = serializers.SlugField(max_length=50)
+
+
+_SUPERVISE_INPUT: dict[str, type[_SupervisorInput]] = {
+    "assign": _AssignInput,
+    "reprioritise": _ReprioritiseInput,
+    "move": _MoveInput,
+}
 
 
 @api_view(["GET"])
@@ -43,17 +60,15 @@ def offer_answer(request: Request, offer_id: int, answer: str) -> Response:
 def supervise_conversation(request: Request, conversation_id: int, action: str) -> Response:
     """Supervisor: ``assign`` (agent_id), ``reprioritise`` (priority) or ``move`` (topic)."""
     actor = acting_agent(request)
-    reason = str(request.data.get("reason", ""))
-    try:
-        if action == "assign":
-            agent_id = int(_field(request.data, "agent_id"))
-            supervise.check_assign_by_hand(conversation_id, agent_id, actor=actor, reason=reason)
-        elif action == "reprioritise":
-            priority = int(_field(request.data, "priority"))
-            supervise.check_reprioritise(conversation_id, priority, actor=actor, reason=reason)
-        else:
-            topic = str(_field(request.data, "topic"))
-            supervise.check_move(conversation_id, topic, actor=actor, reason=reason)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput("invalid number", code="invalid") from exc
+    body = _SUPERVISE_INPUT[action](data=request.data)
+    body.is_valid(raise_exception=True)  # 400 naming each field that is missing or out of range
+    data, reason = body.validated_data, body.validated_data["reason"]
+    if action == "assign":
+        supervise.check_assign_by_hand(
+            conversation_id, data["agent_id"], actor=actor, reason=reason
+        )
+    elif action == "reprioritise":
+        supervise.check_reprioritise(conversation_id, data["priority"], actor=actor, reason=reason)
+    else:
+        supervise.check_move(conversation_id, data["topic"], actor=actor, reason=reason)
     return Response({"conversation_id": conversation_id, "action": action})
