@@ -152,3 +152,19 @@ def test_the_served_application_has_the_limit_in_front():
     http = application.application_mapping["http"]
     assert isinstance(http, BodyLimit)
     assert isinstance(http.app, WhatsAppIngress)
+
+
+def test_the_lean_whatsapp_ingest_refuses_a_non_ascii_signature_with_403(server, organisation):
+    """The ASGI ingest decodes headers as latin-1; a non-ASCII signature is a 403, not a 500."""
+    from tests import factories
+
+    factories.ChannelFactory(
+        organisation=organisation, key="wa", kind="whatsapp", secrets={"app_secret": "s"}
+    )
+    with open("tests/whatsapp/fixtures/text.json", "rb") as f:
+        body = f.read()
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": b"sha256=\xe9\xff"}
+    url = f"http://{server[0]}:{server[1]}/webhooks/whatsapp/wa/"
+    response = httpx.post(url, content=body, headers=headers)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "signature_invalid"
