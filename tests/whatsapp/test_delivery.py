@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from balie.channels import delivery
+from balie.channels.models import OutboxEntry
 from balie.channels.whatsapp.adapter import WhatsAppAdapter
 from balie.conversations.actions import check_send_reply
 from balie.conversations.models import Message
@@ -102,7 +103,7 @@ def test_rate_limits_and_server_errors_are_retried_with_backoff(
     run_tasks()
     reply.refresh_from_db()
     assert (reply.delivery_status, reply.error_code) == ("sent", "")
-    assert reply.metadata["outbox"]["attempts"] == 3
+    assert OutboxEntry.objects.get(pk=reply.pk).attempts == 3
     assert len(simulator.sent) == count + 1
 
 
@@ -117,7 +118,7 @@ def test_other_client_errors_fail_at_once(reply, simulator, run_tasks, time_mach
     time_machine.shift(3600)
     run_tasks()
     reply.refresh_from_db()
-    assert reply.metadata["outbox"]["attempts"] == 1
+    assert OutboxEntry.objects.get(pk=reply.pk).attempts == 1
     assert len(simulator.state.failures) == 1  # four injected failures left unused
     assert simulator.state.failures[0].times == 4  # one used: the single attempt
     assert len(simulator.sent) == sends  # and no send after it
@@ -131,7 +132,7 @@ def test_retries_give_up_after_the_last_attempt(reply, simulator, run_tasks, tim
         time_machine.shift(3600)
     reply.refresh_from_db()
     assert reply.delivery_status == "failed"
-    assert reply.metadata["outbox"]["attempts"] == delivery.MAX_ATTEMPTS
+    assert OutboxEntry.objects.get(pk=reply.pk).attempts == delivery.MAX_ATTEMPTS
 
 
 def crash_after_send(monkeypatch):  # type: ignore[no-untyped-def]

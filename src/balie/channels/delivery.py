@@ -1,8 +1,11 @@
 """The outbox worker: sends pending outbound messages through their channel's adapter.
 
-Channel-generic. Each attempt is claimed under the message's row lock and recorded in
-``metadata["outbox"]`` (``state`` sending/waiting, ``attempts``, ``started_at``, ``next_at``)
-*before* the provider is called; the result is recorded in a second transaction.
+Channel-generic. Each outbound message has an :class:`~balie.channels.models.OutboxEntry`
+(written with it). An attempt is claimed under the entry's row lock and recorded on it
+(``state`` sending, ``attempts``, ``claimed_at``) *before* the provider is called; the result
+is recorded in a second transaction. When an attempt is due is one rule,
+:meth:`~balie.channels.models.OutboxQuerySet.due`, over the entry's ``next_attempt_at``
+(an index range read), shared by the attempt and the sweep.
 
 - Retryable refusals (rate limits, 5xx, unreachable) wait with exponential backoff: a durable
   task with ``run_after`` is enqueued in the same transaction; the error is on the message.
@@ -10,34 +13,29 @@ Channel-generic. Each attempt is claimed under the message's row lock and record
 - Crash safety: an attempt left in ``sending`` (the process died between the provider call and
   the record) is never sent again, because the provider may have accepted it. After
   ``STUCK_AFTER`` the sweep fails it as ``outcome_unknown`` for the agent to check, unless the
-  adapter declares ``idempotent_sends`` (the provider deduplicates on our key). A late status
-  report can still reconcile it (WhatsApp echoes our uuid as ``biz_opaque_callback_data``).
+  adapter declares ``idempotent_sends`` (the provider deduplicates on our key, the message's
+  ``uuid``). A late status report can still reconcile it (WhatsApp echoes our uuid as
+  ``biz_opaque_callback_data``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 from django.db import transaction
 from django_tasks import task
 
 from balie.channels.base import SendError
-from balie.channels.models import Channel
+from balie.channels.models import Channel, OutboxEntry, OutboxState
 from balie.channels.registry import adapter_for
 from balie.conversations.actions import do_update_delivery_status
 from balie.conversations.actions.delivery import do_update_delivery_statuses
 from balie.conversations.delivery import DeliveryStatus
 from balie.conversations.events import ReplyQueued
-from balie.conversations.models import Direction, Message
+from balie.conversations.models import Message
 from balie.core import clock
-from balie.core.sql import (
-    Statement,
-    run_statements,
-    update_rows,
-    update_statement,
-)
+from balie.core.sql import Statement, run_statements, update_rows, update_statement
 
 log = structlog.get_logger(__name__)
 
@@ -49,12 +47,15 @@ STUCK_AFTER = timedelta(minutes=5)
 #: messages claimed together: all are marked "sending" at the claim, so the chunk's sends must
 #: end well within STUCK_AFTER even when every one of them runs into the HTTP timeouts
 SEND_CHUNK = 8
-#: a pending message nobody has touched for this long lost its task
+#: a queued or waiting message nobody has touched for this long after it was due lost its task
 LOST_AFTER = timedelta(minutes=2)
+#: entries one sweep takes on
+SWEEP_LIMIT = 1000
 OUTCOME_UNKNOWN = (
     "outcome_unknown",
     "Balie stopped while sending; the message may have arrived. Check before sending it again.",
 )
+_ENTRY_FIELDS = ["state", "attempts", "next_attempt_at", "claimed_at", "last_error"]
 
 
 def on_replies_queued(evts: list[ReplyQueued]) -> None:
@@ -73,14 +74,6 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_BACKOFF * 4 ** (attempts - 1), MAX_BACKOFF)
 
 
-def _outbox(message: Message) -> dict[str, Any]:
-    return dict(message.metadata.get("outbox") or {})
-
-
-def _at(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
-
-
 def deliver(message_id: int) -> None:
     """Make one send attempt for a pending message, if one is due; idempotent."""
     deliver_many([message_id])
@@ -94,101 +87,107 @@ def deliver_many(message_ids: list[int]) -> None:
 
 
 def _deliver_chunk(message_ids: list[int]) -> None:
-    sent: list[tuple[Message, str]] = []
-    for message in _claim(message_ids):
-        adapter = adapter_for(message.channel)
+    sent: list[tuple[OutboxEntry, str]] = []
+    for entry in _claim(message_ids):
+        message = entry.message
         try:
-            result = adapter.send(message)
+            result = adapter_for(message.channel).send(message)
         except SendError as exc:
-            _record_refusal(message.pk, exc)
+            _record_refusal(entry.pk, exc)
             continue
-        sent.append((message, result.provider_id))
+        sent.append((entry, result.provider_id))
     if not sent:
         return
     now = clock.now()
     with transaction.atomic():
-        # locks the rows, moves them to "sent" and publishes; the send's own fields are
-        # written with it (one round trip on PostgreSQL)
+        # locks the messages, moves them to "sent" and publishes; the send's own fields and
+        # the entries are written with it (one round trip on PostgreSQL)
         writes: list[Statement] = []
-        reports = [(m.pk, DeliveryStatus.SENT, "", "") for m, _ in sent]
+        reports = [(entry.pk, DeliveryStatus.SENT, "", "") for entry, _ in sent]
         rows = do_update_delivery_statuses(reports, defer=writes)
-        for row, (_, provider_id) in zip(rows, sent, strict=True):
-            row.metadata = {**row.metadata, "outbox": {**_outbox(row), "state": "sent"}}
+        for row, (entry, provider_id) in zip(rows, sent, strict=True):
             row.provider_id, row.sent_at, row.error_code, row.error_text = provider_id, now, "", ""
-        fields = ["provider_id", "sent_at", "error_code", "error_text", "metadata"]
-        run_statements([*writes, update_statement(Message, rows, fields)])
-    for message, _ in sent:
-        log.info("message_sent", message_id=message.pk, channel_kind=message.channel.kind)
+            entry.state, entry.next_attempt_at, entry.last_error = OutboxState.SENT, None, ""
+        fields = ["provider_id", "sent_at", "error_code", "error_text"]
+        entries = [entry for entry, _ in sent]
+        run_statements(
+            [
+                *writes,
+                update_statement(Message, rows, fields),
+                update_statement(OutboxEntry, entries, ["state", "next_attempt_at", "last_error"]),
+            ]
+        )
+    for entry, _ in sent:
+        log.info("message_sent", message_id=entry.pk, channel_kind=entry.message.channel.kind)
 
 
-def _claim(message_ids: list[int]) -> list[Message]:
-    """Lock the messages and record an attempt on those that have one due; return those."""
+def _claim(message_ids: list[int]) -> list[OutboxEntry]:
+    """Lock the due entries of ``message_ids`` and record an attempt on each that still needs
+    one; return those (with their messages, ready to send)."""
     now = clock.now()
-    due: list[Message] = []
+    claimed: list[OutboxEntry] = []
     with transaction.atomic():
-        rows = (
-            Message.objects.select_for_update(of=("self",))
-            .select_related("channel", "conversation__party", "reply_to")
-            .prefetch_related("conversation__party__addresses", "attachments")
-            .filter(pk__in=message_ids)
-            .order_by("pk")
+        entries = (
+            OutboxEntry.objects.due(now)
+            .select_for_update(of=("self",))
+            .select_related("message__channel", "message__conversation__party", "message__reply_to")
+            .prefetch_related("message__conversation__party__addresses", "message__attachments")
+            .filter(message_id__in=message_ids)
+            .order_by("message_id")
         )
         channels: dict[int, Channel] = {}
-        for message in rows:
+        touched: list[OutboxEntry] = []
+        for entry in entries:
+            message = entry.message
             # one channel object per channel: its secrets are decrypted once
             message.channel = channels.setdefault(message.channel_id, message.channel)
-            if _attempt_due(message, now):
-                due.append(message)
-        update_rows(Message, due, ["metadata"])
-    return due
+            touched.append(entry)
+            if _start_attempt(entry, now):
+                claimed.append(entry)
+        update_rows(OutboxEntry, touched, _ENTRY_FIELDS)
+    return claimed
 
 
-def _attempt_due(message: Message, now: datetime) -> bool:
-    """Whether an attempt is due; if so, record it on ``message`` (saved by the caller)."""
+def _start_attempt(entry: OutboxEntry, now: datetime) -> bool:
+    """Record an attempt on a due ``entry`` (saved by the caller), or close it when it needs
+    none: its message was settled meanwhile, or a stuck attempt's outcome is unknown."""
+    message = entry.message
     if message.delivery_status != DeliveryStatus.PENDING or message.provider_id:
+        # a late status report reconciled it (or it failed elsewhere): nothing to send
+        entry.state, entry.next_attempt_at = OutboxState.SENT, None
+        if message.delivery_status == DeliveryStatus.FAILED:
+            entry.state = OutboxState.FAILED
         return False
-    outbox = _outbox(message)
-    if outbox.get("state") == "sending":
-        started = _at(outbox.get("started_at"))
-        if started is not None and now - started < STUCK_AFTER:
-            return False  # another worker is sending it right now
-        if not adapter_for(message.channel).idempotent_sends:
-            log.warning("message_send_outcome_unknown", message_id=message.pk)
-            code, text = OUTCOME_UNKNOWN
-            do_update_delivery_status(
-                message.pk, DeliveryStatus.FAILED, error_code=code, error_text=text
-            )
-            return False
-    next_at = _at(outbox.get("next_at"))
-    if outbox.get("state") == "waiting" and next_at is not None and now < next_at:
-        return False  # too early: the scheduled retry will come
-    outbox.update(
-        state="sending", attempts=int(outbox.get("attempts", 0)) + 1, started_at=now.isoformat()
-    )
-    message.metadata = {**message.metadata, "outbox": outbox}
+    if entry.state == OutboxState.SENDING and not adapter_for(message.channel).idempotent_sends:
+        log.warning("message_send_outcome_unknown", message_id=message.pk)
+        code, text = OUTCOME_UNKNOWN
+        do_update_delivery_status(
+            message.pk, DeliveryStatus.FAILED, error_code=code, error_text=text
+        )
+        entry.state, entry.next_attempt_at, entry.last_error = OutboxState.FAILED, None, code
+        return False
+    entry.state, entry.attempts, entry.claimed_at = OutboxState.SENDING, entry.attempts + 1, now
+    entry.next_attempt_at = now + STUCK_AFTER  # counts as stuck from then on
     return True
 
 
 def _record_refusal(message_id: int, exc: SendError) -> None:
     with transaction.atomic():
-        message = Message.objects.select_for_update().get(pk=message_id)
-        outbox = _outbox(message)
-        attempts = int(outbox.get("attempts", 1))
+        entry = OutboxEntry.objects.select_for_update().get(pk=message_id)
+        attempts = entry.attempts
+        entry.last_error = f"{exc.code}: {exc.text}"[:500]
         if exc.retryable and attempts < MAX_ATTEMPTS:
             run_after = clock.now() + backoff(attempts)
-            outbox.update(state="waiting", next_at=run_after.isoformat())
+            entry.state, entry.next_attempt_at = OutboxState.WAITING, run_after
+            entry.save(update_fields=["state", "next_attempt_at", "last_error"])
             Message.objects.filter(pk=message_id).update(
-                metadata={**message.metadata, "outbox": outbox},
-                error_code=exc.code[:32],
-                error_text=f"retrying: {exc.text}"[:500],
+                error_code=exc.code[:32], error_text=f"retrying: {exc.text}"[:500]
             )
             deliver_later.using(run_after=run_after).enqueue(message_id)
             log.info("message_send_retry", message_id=message_id, code=exc.code, attempt=attempts)
             return
-        outbox.update(state="failed")
-        Message.objects.filter(pk=message_id).update(
-            metadata={**message.metadata, "outbox": outbox}
-        )
+        entry.state, entry.next_attempt_at = OutboxState.FAILED, None
+        entry.save(update_fields=["state", "next_attempt_at", "last_error"])
         do_update_delivery_status(
             message_id, DeliveryStatus.FAILED, error_code=exc.code, error_text=exc.text
         )
@@ -198,24 +197,14 @@ def _record_refusal(message_id: int, exc: SendError) -> None:
 def sweep_outbox() -> int:
     """Periodic job: finish what crashes and lost tasks left behind; return messages touched.
 
-    Attempts stuck in ``sending`` are failed as ``outcome_unknown`` (see the module notes);
-    waiting retries whose time has come and pending messages never attempted are sent.
+    The entries due ``LOST_AFTER`` ago (queued or waiting: their task was lost) or due now
+    (a stuck attempt: failed as ``outcome_unknown``, see the module notes), oldest first, up
+    to ``SWEEP_LIMIT``; one read on the ``outbox_due`` index.
     """
-    now = clock.now()
-    pending = Message.objects.filter(
-        direction=Direction.OUTBOUND, delivery_status=DeliveryStatus.PENDING, provider_id=""
-    ).only("pk", "metadata", "created_at")
-    due = []
-    for message in pending.order_by("pk")[:1000]:
-        outbox = _outbox(message)
-        state = outbox.get("state")
-        started = _at(outbox.get("started_at"))
-        next_at = _at(outbox.get("next_at"))
-        if (
-            (state == "sending" and started is not None and now - started >= STUCK_AFTER)
-            or (state == "waiting" and next_at is not None and now >= next_at + LOST_AFTER)
-            or (not state and now - message.created_at >= LOST_AFTER)
-        ):
-            due.append(message.pk)
+    due = list(
+        OutboxEntry.objects.due(clock.now(), grace=LOST_AFTER)
+        .order_by("next_attempt_at")
+        .values_list("message_id", flat=True)[:SWEEP_LIMIT]
+    )
     deliver_many(due)
     return len(due)

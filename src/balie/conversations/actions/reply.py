@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from balie.channels.models import OutboxEntry
 from balie.channels.registry import adapter_for
 from balie.conversations.actions.status import do_assign, lock_conversation
 from balie.conversations.delivery import DeliveryStatus
@@ -85,7 +86,8 @@ def do_queue_outbounds(
     reply_to: Message | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> list[Message]:
-    """:func:`do_queue_outbound` for many ``(conversation, body)`` pairs: one INSERT."""
+    """:func:`do_queue_outbound` for many ``(conversation, body)`` pairs: one INSERT of the
+    messages and one of their outbox entries."""
     messages = Message.objects.bulk_create(
         Message(
             conversation=conversation,
@@ -98,6 +100,10 @@ def do_queue_outbounds(
             metadata=dict(metadata or {}),
         )
         for conversation, body in items
+    )
+    now = clock.now()  # due at once; the sweep takes it over if its task is lost
+    OutboxEntry.objects.bulk_create(
+        OutboxEntry(message=m, channel_id=m.channel_id, next_attempt_at=now) for m in messages
     )
     for (conversation, _), message in zip(items, messages, strict=True):
         publish(
