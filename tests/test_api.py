@@ -7,12 +7,19 @@ from django.db import transaction
 from rest_framework.test import APIClient
 
 from balie.audit.models import AuditEntry
-from balie.conversations.actions import check_change_status
+from balie.conversations.actions import check_change_status, do_assign
+from balie.conversations.actions.status import lock_conversation
 from balie.conversations.models import Message
 from tests import factories
 from tests.helpers import receive
 
 pytestmark = pytest.mark.django_db
+
+
+def assign(conversation, agent):  # type: ignore[no-untyped-def]
+    """Give ``conversation`` to ``agent`` (only the assignee replies and changes status)."""
+    with transaction.atomic():
+        do_assign(lock_conversation(conversation.pk), agent, reason="test")
 
 
 def test_no_token_is_401_with_the_error_shape():
@@ -65,26 +72,28 @@ def test_list_query_count_does_not_grow_with_rows(
         assert api_client.get("/api/v1/conversations/").status_code == 200
 
 
-def test_status_change_follows_the_table(api_client, channel):
+def test_status_change_follows_the_table(api_client, channel, agent):
     """An allowed move answers 200 with history; a forbidden one answers 409."""
     conversation = receive(channel).message.conversation
+    assign(conversation, agent)
     ok = api_client.post(
-        f"/api/v1/conversations/{conversation.pk}/status/", {"status": "queued"}, format="json"
+        f"/api/v1/conversations/{conversation.pk}/status/", {"status": "pending"}, format="json"
     )
     assert ok.status_code == 200
-    assert ok.json()["status"] == "queued"
+    assert ok.json()["status"] == "pending"
     bad = api_client.post(
-        f"/api/v1/conversations/{conversation.pk}/status/", {"status": "pending"}, format="json"
+        f"/api/v1/conversations/{conversation.pk}/status/", {"status": "closed"}, format="json"
     )
     assert bad.status_code == 409
     assert bad.json()["error"]["code"] == "workflow_violation"
     detail = api_client.get(f"/api/v1/conversations/{conversation.pk}/").json()
-    assert [h["to_status"] for h in detail["status_changes"]] == ["queued"]
+    assert [h["to_status"] for h in detail["status_changes"]][-1] == "pending"
 
 
-def test_unknown_status_is_a_field_error(api_client, channel):
+def test_unknown_status_is_a_field_error(api_client, channel, agent):
     """A status that does not exist is a 400 naming the field."""
     conversation = receive(channel).message.conversation
+    assign(conversation, agent)
     response = api_client.post(
         f"/api/v1/conversations/{conversation.pk}/status/", {"status": "done"}, format="json"
     )
@@ -94,6 +103,9 @@ def test_unknown_status_is_a_field_error(api_client, channel):
 
 def test_reply_queues_an_outbound_message_and_assigns(api_client, channel, agent, events):
     """Replying to a new conversation assigns it to the agent and queues the reply."""
+    # Taking it from the queue needs what the router would need: the language, room on the channel.
+    factories.AgentLanguageFactory(agent=agent, language="nl", proficiency=5)
+    factories.AgentChannelFactory(agent=agent, channel_kind=channel.kind)
     conversation = receive(channel).message.conversation
     response = api_client.post(
         f"/api/v1/conversations/{conversation.pk}/messages/",
@@ -112,8 +124,11 @@ def test_reply_queues_an_outbound_message_and_assigns(api_client, channel, agent
 def test_reply_to_a_closed_conversation_is_409_and_writes_nothing(api_client, channel, agent):
     """Replying to a closed conversation answers 409 and stores no message."""
     conversation = receive(channel).message.conversation
+    assign(conversation, agent)
     with transaction.atomic():
-        check_change_status(conversation.pk, "closed", actor=agent, reason="spam")
+        check_change_status(conversation.pk, "resolved", actor=agent)
+    with transaction.atomic():
+        check_change_status(conversation.pk, "closed", actor=agent, reason="archived")
     before = Message.objects.count()
     response = api_client.post(
         f"/api/v1/conversations/{conversation.pk}/messages/", {"body": "Hallo"}, format="json"

@@ -7,10 +7,20 @@ import time_machine
 
 from balie.channels.whatsapp.models import TemplateStatus
 from balie.channels.whatsapp.templates import register_template
+from balie.conversations.actions import do_assign
+from balie.conversations.actions.status import lock_conversation
 from tests import factories
 from tests.helpers import receive
 
 pytestmark = pytest.mark.django_db
+
+
+def assign(conversation, agent):  # type: ignore[no-untyped-def]
+    """Give ``conversation`` to ``agent``: only the assignee (or a supervisor) answers."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        do_assign(lock_conversation(conversation.pk), agent, reason="test")
 
 
 @pytest.fixture
@@ -37,11 +47,12 @@ def test_inside_the_window_free_form_is_allowed(api_client, wa_channel, template
 
 
 def test_after_24_hours_the_agent_sees_why_and_can_send_a_template(
-    api_client, wa_channel, template
+    api_client, wa_channel, template, agent
 ):
     """25 hours later: no free-form (409 with the reason), but the approved template goes out."""
     with time_machine.travel("2026-11-24 09:00 +0000", tick=False) as clock:
         conversation = receive(wa_channel).message.conversation
+        assign(conversation, agent)
         clock.shift(25 * 3600)
         base = f"/api/v1/conversations/{conversation.pk}"
         options = api_client.get(f"{base}/reply-options/").json()
@@ -61,9 +72,10 @@ def test_after_24_hours_the_agent_sees_why_and_can_send_a_template(
     assert sent.json()["delivery_status"] == "pending"
 
 
-def test_a_template_with_missing_parameters_is_a_400(api_client, wa_channel, template):
+def test_a_template_with_missing_parameters_is_a_400(api_client, wa_channel, template, agent):
     """A template sent without its parameter is refused with a precise code."""
     conversation = receive(wa_channel).message.conversation
+    assign(conversation, agent)
     response = api_client.post(
         f"/api/v1/conversations/{conversation.pk}/messages/",
         {"kind": "template", "template": template.pk},

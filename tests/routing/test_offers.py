@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from balie.api.auth import do_create_token
 from balie.conversations.models import Conversation
 from balie.core.errors import Forbidden, InvalidInput
 from balie.routing.feeds import queue_snapshot
@@ -30,8 +30,7 @@ def offering(org):  # type: ignore[no-untyped-def]
 
 def _client(agent) -> APIClient:  # type: ignore[no-untyped-def]
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=agent.user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {do_create_token(agent.user)}")
     return client
 
 
@@ -70,14 +69,15 @@ def test_a_declined_offer_goes_to_the_next_agent_and_is_recorded(
 
 
 def test_another_agent_cannot_answer_an_offer(offering, web, passport, make_agent, run_tasks):
-    """Only the agent an offer was made to can accept it."""
+    """Only the agent an offer was made to can accept it; to anyone else it is not found."""
     make_agent("piet", skills={passport: 3})
     outsider = make_agent("kees", skills={passport: 3}, channels={"email": 1})
     _ask(web, run_tasks)
     offer = Offer.objects.get()
     response = _client(outsider).post(f"/routing/offers/{offer.pk}/accept/")
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "not_your_offer"
+    assert response.status_code == 404  # the same answer as an absent offer: ids not probed
+    assert response.json()["error"]["code"] == "not_found"
+    assert Offer.objects.get().outcome == "pending"
 
 
 def test_an_offer_that_times_out_moves_on(offering, web, passport, make_agent, run_tasks):

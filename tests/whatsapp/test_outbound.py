@@ -18,6 +18,17 @@ from tests.whatsapp.helpers import last_inbound
 T0 = "2026-03-02 09:00:00+00:00"
 
 
+def _assign(conversation, agent):  # type: ignore[no-untyped-def]
+    """Give the conversation to ``agent``: files go out only from its assignee."""
+    from django.db import transaction
+
+    from balie.conversations.actions import do_assign
+    from balie.conversations.actions.status import lock_conversation
+
+    with transaction.atomic():
+        do_assign(lock_conversation(conversation.pk), agent, reason="test")
+
+
 @pytest.fixture
 def conversation(deliver, time_machine):  # type: ignore[no-untyped-def]
     """A conversation opened by a citizen's text at T0 (the clock is frozen there)."""
@@ -161,9 +172,13 @@ def test_read_receipts_when_the_channel_turns_them_on(wa_channel, deliver, simul
     assert simulator.state.read_receipts == [last_inbound().provider_id]
 
 
-def test_an_agent_sends_a_file_through_the_api(conversation, api_client, simulator, run_tasks):
+def test_an_agent_sends_a_file_through_the_api(
+    conversation, agent, api_client, simulator, run_tasks
+):
     """POST …/files/ (multipart) queues the file; the outbox uploads it and sends it by id."""
     from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _assign(conversation, agent)  # only the assignee (or a supervisor) sends files
 
     pdf = b"%PDF-1.4 aanvraagformulier"
     upload = SimpleUploadedFile("aanvraag.pdf", pdf, content_type="application/pdf")
@@ -179,11 +194,13 @@ def test_an_agent_sends_a_file_through_the_api(conversation, api_client, simulat
     assert simulator.state.media[sent["document"]["id"]].data == pdf
 
 
-def test_the_api_refuses_files_whatsapp_does_not_take(conversation, api_client):
+def test_the_api_refuses_files_whatsapp_does_not_take(conversation, agent, api_client):
     """An executable is answered 400 with the reason; nothing is queued."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from balie.conversations.models import Message
+
+    _assign(conversation, agent)
 
     before = Message.objects.count()
     upload = SimpleUploadedFile("x.exe", b"MZ", content_type="application/x-msdownload")

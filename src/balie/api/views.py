@@ -1,5 +1,6 @@
-"""REST API v1 views: parse input, call one action, answer. Every object is scoped to the
-caller's organisation; views of personal data are written to the audit trail."""
+"""REST API v1 views: parse input, call one action, answer. Who may see and do what is decided
+in ``balie.conversations.access`` (``docs/authorisation.md``); views of personal data are
+written to the audit trail."""
 
 from __future__ import annotations
 
@@ -19,6 +20,13 @@ from balie.api import serializers as s
 from balie.api.permissions import acting_agent, organisation_ids, require_supervisor_or_self
 from balie.audit import trail
 from balie.channels.models import Channel
+from balie.conversations.access import (
+    Action,
+    access_conversation,
+    require,
+    visible_conversations,
+    visible_parties,
+)
 from balie.conversations.actions import check_add_note, check_change_status, check_send_reply
 from balie.conversations.models import Conversation, Message
 from balie.core import clock
@@ -45,7 +53,7 @@ class ConversationFilter(filters.FilterSet):
 
 
 class ConversationViewSet(viewsets.ReadOnlyModelViewSet[Conversation]):
-    """Conversations of the caller's organisation, newest first."""
+    """The conversations visible to the caller, highest priority and newest first."""
 
     filterset_class = ConversationFilter
     serializer_class = s.ConversationSerializer
@@ -56,7 +64,7 @@ class ConversationViewSet(viewsets.ReadOnlyModelViewSet[Conversation]):
         )
         if self.action == "retrieve":
             qs = qs.prefetch_related("status_changes")
-        return _scoped(qs, self.request)
+        return qs & visible_conversations(self.request.user)
 
     def get_serializer_class(self) -> type[Any]:
         return (
@@ -69,7 +77,7 @@ class ConversationViewSet(viewsets.ReadOnlyModelViewSet[Conversation]):
     @action(detail=True, methods=["post"], url_path="status")
     def change_status(self, request: Request, pk: str | None = None) -> Response:
         """Move the conversation along the workflow (409 when the table forbids it)."""
-        conversation = self.get_object()
+        conversation = access_conversation(request.user, pk, for_action=Action.STATUS)
         body = s.StatusChangeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         from django.db import transaction
@@ -95,7 +103,7 @@ class ConversationViewSet(viewsets.ReadOnlyModelViewSet[Conversation]):
     @action(detail=True, methods=["get", "post"])
     def messages(self, request: Request, pk: str | None = None) -> Response:
         """List the messages, or post a reply (to the citizen) or an internal note."""
-        conversation = self.get_object()
+        conversation = access_conversation(request.user, pk, for_action=Action.READ)
         if request.method == "GET":
             messages = Message.objects.filter(conversation=conversation).prefetch_related(
                 "attachments"
@@ -105,8 +113,10 @@ class ConversationViewSet(viewsets.ReadOnlyModelViewSet[Conversation]):
             return self.get_paginated_response(s.MessageSerializer(page, many=True).data)
         body = s.MessageCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        agent = acting_agent(request)
         data = body.validated_data
+        kind = Action.NOTE if data["kind"] == "note" else Action.REPLY
+        require(request.user, conversation, kind)
+        agent = acting_agent(request)
         if data["kind"] == "note":
             message = check_add_note(conversation.pk, agent, data["body"])
         elif data["kind"] == "template":
@@ -129,9 +139,10 @@ class ConversationViewSet(viewsets.ReadOnlyModelViewSet[Conversation]):
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def files(self, request: Request, pk: str | None = None) -> Response:
         """Send a file to the citizen (WhatsApp: inside the 24-hour window; up to 16 MB)."""
-        conversation = self.get_object()
+        conversation = access_conversation(request.user, pk, for_action=Action.READ)
         body = s.FileCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        require(request.user, conversation, Action.REPLY)
         agent = acting_agent(request)
         if conversation.channel.kind != "whatsapp":
             raise InvalidInput("this channel does not send files", code="files_not_supported")
@@ -155,19 +166,20 @@ class ConversationViewSet(viewsets.ReadOnlyModelViewSet[Conversation]):
     @action(detail=True, methods=["get"], url_path="reply-options")
     def reply_options(self, request: Request, pk: str | None = None) -> Response:
         """Free-form reply allowed now? If not (WhatsApp's 24-hour window): why, and templates."""
-        options = replies.reply_options(self.get_object(), clock.now())
+        conversation = access_conversation(request.user, pk, for_action=Action.READ)
+        options = replies.reply_options(conversation, clock.now())
         return Response(s.ReplyOptionsSerializer(options).data)
 
 
 class PartyViewSet(viewsets.ReadOnlyModelViewSet[Party]):
-    """Parties (citizens and organisations). Each detail view is audited."""
+    """Parties (citizens and organisations) visible to the caller. Each view is audited."""
 
     serializer_class = s.PartySerializer
     filterset_fields = ["kind", "country"]
 
     def get_queryset(self) -> QuerySet[Party]:
         qs = Party.objects.prefetch_related("addresses").order_by("-created_at")
-        return _scoped(qs, self.request)
+        return qs & visible_parties(self.request.user)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         party = self.get_object()

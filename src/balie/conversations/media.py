@@ -1,4 +1,5 @@
-"""Attachments reach people only through this view: an agent of the owning organisation.
+"""Attachments reach people only through this view: whoever may read the conversation
+(``balie.conversations.access``; any other id answers 404, like an absent one).
 
 Files are never served from MEDIA_URL directly. The answer is a download (never rendered
 inline) with ``nosniff``, so a hostile file from a citizen cannot run in the workspace.
@@ -6,35 +7,23 @@ inline) with ``nosniff``, so a hostile file from a citizen cannot run in the wor
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.urls import path
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from balie.api.permissions import IsAgentOrStaff, organisation_ids
+from balie.api.permissions import IsAgentOrStaff
 from balie.audit import trail
-from balie.conversations.models import Attachment
-
-
-def access_attachment(request: Request, attachment_id: int) -> Attachment:
-    """The attachment if the caller may read it; 404 otherwise (existence is not revealed)."""
-    found = Attachment.objects.filter(pk=attachment_id)
-    allowed = organisation_ids(request)  # the API's own scoping
-    if allowed is not None:
-        found = found.filter(message__conversation__organisation_id__in=allowed)
-    attachment = found.first()
-    if attachment is None or not attachment.file:
-        raise Http404
-    return attachment
+from balie.conversations.access import access_attachment
 
 
 class AttachmentDownload(APIView):
-    """GET /attachments/<id>/: the file, for agents of the conversation's organisation."""
+    """GET /attachments/<id>/: the file, for those who may read its conversation."""
 
     permission_classes = [IsAgentOrStaff]
 
     def get(self, request: Request, attachment_id: int) -> FileResponse:
-        attachment = access_attachment(request, attachment_id)
+        attachment = access_attachment(request.user, attachment_id)
         trail.record(request=request, action="download_attachment", obj=attachment)
         response = FileResponse(
             attachment.file.open("rb"),

@@ -120,6 +120,14 @@ class Topic(models.Model):
     )
     priority = models.SmallIntegerField(_("priority"), default=0)
     min_skill_level = models.PositiveSmallIntegerField(_("minimum skill level"), default=1)
+    restricted = models.BooleanField(
+        _("restricted"),
+        default=False,
+        help_text=_(
+            "Special categories (social care, health): only the topic's team, the assignee "
+            "and the agent offered the contact may see its conversations."
+        ),
+    )
 
     class Meta:
         verbose_name = _("topic")

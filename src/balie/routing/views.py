@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from balie.api.permissions import acting_agent
+from balie.conversations.access import Action, access_conversation, access_offer
 from balie.core.converters import MAX_ID
 from balie.routing import offers, supervise
 from balie.routing.feeds import queue_snapshot
@@ -47,8 +48,9 @@ def feed(request: Request) -> Response:
 
 @api_view(["POST"])
 def offer_answer(request: Request, offer_id: int, answer: str) -> Response:
-    """Accept or decline an offer made to the requesting agent."""
+    """Accept or decline an offer made to the requesting agent (anyone else's: 404)."""
     agent = acting_agent(request)
+    offer_id = access_offer(agent, offer_id)
     if answer == "accept":
         offers.do_accept_offer(offer_id, agent)
     else:
@@ -60,6 +62,7 @@ def offer_answer(request: Request, offer_id: int, answer: str) -> Response:
 def supervise_conversation(request: Request, conversation_id: int, action: str) -> Response:
     """Supervisor: ``assign`` (agent_id), ``reprioritise`` (priority) or ``move`` (topic)."""
     actor = acting_agent(request)
+    access_conversation(request.user, conversation_id, for_action=Action.SUPERVISE)
     body = _SUPERVISE_INPUT[action](data=request.data)
     body.is_valid(raise_exception=True)  # 400 naming each field that is missing or out of range
     data, reason = body.validated_data, body.validated_data["reason"]

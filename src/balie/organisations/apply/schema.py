@@ -157,7 +157,9 @@ def _coded(v: Validator, raw: Any, path: Path, key: str) -> dict[str, str]:
 def _topic(
     v: Validator, raw: Any, path: Path, teams: set[str], trainings: set[str]
 ) -> dict[str, Any]:
-    allowed = {"code", "name", "team", "required_training", "priority", "min_skill_level"}
+    allowed = {
+        "code", "name", "team", "required_training", "priority", "min_skill_level", "restricted"
+    }  # fmt: skip
     t = v.table(raw, path, allowed, {"code", "name"})
     team = v.string(t, "team", path)
     if team and team not in teams:
@@ -165,6 +167,9 @@ def _topic(
     training = v.string(t, "required_training", path)
     if training and training not in trainings:
         v.problem((*path, "required_training"), f"unknown training {training!r}")
+    restricted = v.boolean(t, "restricted", path, False)
+    if restricted and not team:  # only the serving team sees its conversations
+        v.problem((*path, "restricted"), "a restricted topic needs the team that serves it")
     return {
         "code": v.string(t, "code", path, pattern=SLUG),
         "name": v.string(t, "name", path),
@@ -172,6 +177,7 @@ def _topic(
         "required_training": training,
         "priority": v.integer(t.get("priority", 0), (*path, "priority"), 0, 10),
         "min_skill_level": v.integer(t.get("min_skill_level", 1), (*path, "min_skill_level"), 1, 5),
+        "restricted": restricted,
     }
 
 

@@ -174,6 +174,7 @@ def _write(config: Config, secrets: dict[str, dict[str, str]], counts: Counter[s
                 "required_training": trainings.get(t["required_training"]),
                 "priority": t["priority"],
                 "min_skill_level": t["min_skill_level"],
+                "restricted": t["restricted"],
             },
         )
     for agent_config in config.agents:
