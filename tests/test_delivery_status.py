@@ -14,14 +14,37 @@ OUTBOUND = [s for s in DeliveryStatus if s != DeliveryStatus.RECEIVED]
 ORDER = ["pending", "sent", "failed", "delivered", "read"]
 
 
+def furthest(reports: list[DeliveryStatus]) -> DeliveryStatus:
+    """The furthest of ``reports`` along the way (pending if none)."""
+    return max([DeliveryStatus.PENDING, *reports], key=lambda s: ORDER.index(s.value))
+
+
 @given(st.lists(st.sampled_from(OUTBOUND), min_size=1, max_size=10))
 def test_the_result_is_the_furthest_report_in_any_order(reports):
-    """Applying reports in any order ends at the furthest one reported (or pending)."""
+    """Reports in any order end at the furthest one reported, except that a failure before
+    any sign of arrival is final."""
     status = DeliveryStatus.PENDING
     for report in reports:
         status = advance(status, report)
-    expected = max([DeliveryStatus.PENDING, *reports], key=lambda s: ORDER.index(s.value))
-    assert status == expected
+    first_failure = reports.index(DeliveryStatus.FAILED) if DeliveryStatus.FAILED in reports else -1
+    if first_failure >= 0 and ORDER.index(furthest(reports[:first_failure])) < ORDER.index(
+        "failed"
+    ):
+        assert status == DeliveryStatus.FAILED
+    else:
+        assert status == furthest(reports)
+
+
+def test_failed_is_final():
+    """A delivered or read report after a failure leaves the message failed."""
+    assert advance(DeliveryStatus.FAILED, DeliveryStatus.DELIVERED) == DeliveryStatus.FAILED
+    assert advance(DeliveryStatus.FAILED, DeliveryStatus.READ) == DeliveryStatus.FAILED
+
+
+def test_an_unsure_failure_is_settled_by_a_report():
+    """Balie's own 'outcome unknown' failure gives way to the provider's report."""
+    for report in (DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ):
+        assert advance(DeliveryStatus.FAILED, report, unsure=True) == report
 
 
 def test_read_is_not_undone_by_a_late_delivered_or_failed():

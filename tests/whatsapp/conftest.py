@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,19 @@ def fixture_bytes(name: str) -> bytes:
 def fixture_json(name: str) -> dict[str, Any]:
     """A recorded webhook body, parsed."""
     return json.loads(fixture_bytes(name))
+
+
+def fixture_now(name: str) -> dict[str, Any]:
+    """A recorded webhook body whose messages and statuses happened now (the test's clock):
+    the 24-hour window counts from the time in the payload."""
+    payload = fixture_json(name)
+    now = str(int(time.time()))
+    for entry in payload.get("entry", []):
+        for change in entry.get("changes", []):
+            for key in ("messages", "statuses"):
+                for item in change.get("value", {}).get(key, []):
+                    item["timestamp"] = now
+    return payload
 
 
 @pytest.fixture
@@ -81,7 +95,7 @@ def deliver(post_webhook: PostWebhook, run_tasks: Callable[[], int]) -> PostWebh
     """POST a signed recorded fixture (or payload) and run what it enqueued."""
 
     def go(body: bytes | dict[str, Any] | str) -> Any:
-        raw = fixture_bytes(body) if isinstance(body, str) else body
+        raw = fixture_now(body) if isinstance(body, str) else body
         response = post_webhook(raw)
         assert response.status_code == 200, response.content
         run_tasks()

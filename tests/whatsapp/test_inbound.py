@@ -109,9 +109,23 @@ def test_reaction_attaches_to_its_target_and_can_be_removed(deliver, wa_channel)
     assert target.metadata["reactions"] == {}
 
 
-def test_reaction_to_unknown_message_is_ignored(deliver):
-    """A reaction to a message Balie does not know is dropped without error."""
+def test_reaction_to_unknown_message_is_kept_with_its_target(deliver):
+    """A reaction to a message Balie does not know is kept as a message naming its target."""
     deliver("reaction")
+    message = inbound().get()
+    assert message.body == "👍"
+    assert message.metadata["whatsapp"]["type"] == "reaction"
+    assert message.metadata["whatsapp"]["reaction_to"] == "wamid.OUTBOUND0001"
+    assert WebhookEvent.objects.get().processed_at is not None
+    deliver("reaction")  # a re-delivery stores it once
+    assert inbound().count() == 1
+
+
+def test_removing_a_reaction_to_an_unknown_message_stores_nothing(deliver):
+    """Taking back a reaction on a message Balie does not know leaves nothing to store."""
+    payload = fixture_json("reaction")
+    payload["entry"][0]["changes"][0]["value"]["messages"][0]["reaction"]["emoji"] = ""
+    deliver(payload)
     assert not inbound().exists()
     assert WebhookEvent.objects.get().processed_at is not None
 
@@ -159,9 +173,11 @@ def test_sweep_applies_events_whose_task_was_lost(post_webhook, time_machine):
 
 
 def test_template_status_updates_the_registry(deliver, wa_channel):
-    """message_template_status_update records the template and its review status."""
+    """message_template_status_update moves a template Balie submitted to its review status."""
     from balie.channels.whatsapp.models import MessageTemplate
+    from balie.channels.whatsapp.templates import register_template
 
+    register_template(wa_channel, "afspraak_herinnering", "nl", body="Uw afspraak is {{1}}.")
     deliver("template_status")
     template = MessageTemplate.objects.get(channel=wa_channel)
     assert (template.name, template.language, template.status) == (
@@ -169,6 +185,16 @@ def test_template_status_updates_the_registry(deliver, wa_channel):
         "nl",
         "APPROVED",
     )
+    assert template.provider_id
+
+
+def test_template_status_for_an_unknown_template_adds_nothing(deliver, wa_channel):
+    """A review result for a template Balie never submitted or fetched creates no row."""
+    from balie.channels.whatsapp.models import MessageTemplate
+
+    deliver("template_status")
+    assert not MessageTemplate.objects.exists()
+    assert WebhookEvent.objects.get().processed_at is not None
 
 
 def test_a_failing_event_does_not_hold_up_its_batch(post_webhook, monkeypatch):

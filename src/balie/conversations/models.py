@@ -137,6 +137,11 @@ class Message(models.Model):
     error_text = models.CharField(_("error"), max_length=500, blank=True)
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    #: when the provider reported each status first (outbound only); kept even when a later
+    #: status overtook it, so the history of a delivery stays readable
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from balie.parties.events import PartyCreated
 from balie.parties.models import AddressKind, DigitalAddress, Party
 
 PHONE_KINDS = {AddressKind.PHONE, AddressKind.WHATSAPP}
+LABEL_LENGTH = DigitalAddress._meta.get_field("label").max_length or 128
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class AddressClaim:
     kind: str
     value: str
     verified: bool = False
+    #: a handle the platform shows for this address (a WhatsApp username); "" if none
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,10 +102,11 @@ def _complete(
     owners: list[Party],
     known: dict[tuple[str, str], DigitalAddress],
 ) -> None:
-    """Add the addresses not yet known (to ``known`` too), mark primaries verified, and give
-    nameless parties the name the channel reports."""
+    """Add the addresses not yet known (to ``known`` too), mark primaries verified, keep the
+    handle (username) the channel reports, and give nameless parties the name it reports."""
     added: list[DigitalAddress] = []
     verified: list[DigitalAddress] = []
+    relabelled: list[DigitalAddress] = []  # the citizen changed their username
     named: dict[int, Party] = {}
     for sender, party in zip(senders, owners, strict=True):
         for claim in (sender.primary, *sender.extra):
@@ -113,8 +117,12 @@ def _complete(
                     kind=claim.kind,
                     value=claim.value,
                     verified=claim.verified,
+                    label=claim.label[:LABEL_LENGTH],
                 )
                 added.append(known[_key(claim)])
+            elif claim.label and known[_key(claim)].label != claim.label[:LABEL_LENGTH]:
+                known[_key(claim)].label = claim.label[:LABEL_LENGTH]
+                relabelled.append(known[_key(claim)])
         primary = known[_key(sender.primary)]
         if sender.primary.verified and not primary.verified:
             primary.verified = True
@@ -125,6 +133,8 @@ def _complete(
     DigitalAddress.objects.bulk_create(added)
     if verified:
         DigitalAddress.objects.filter(pk__in=[a.pk for a in verified]).update(verified=True)
+    if relabelled:
+        DigitalAddress.objects.bulk_update(relabelled, ["label"])
     if named:  # rare: a party first known without a name
         Party.objects.bulk_update(list(named.values()), ["display_name"])
 

@@ -62,6 +62,8 @@ class DigitalAddress(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=AddressKind.choices)
     value = models.CharField(_("value"), max_length=320)
     verified = models.BooleanField(_("verified"), default=False)
+    #: the handle the platform shows for this address, e.g. the citizen's WhatsApp username
+    label = models.CharField(_("label"), max_length=128, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

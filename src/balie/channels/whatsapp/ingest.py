@@ -159,10 +159,16 @@ def _apply(events: list[WebhookEvent]) -> None:
         templates.extend((channel, update) for update in webhook.templates)
         for error in webhook.errors:
             log.warning("whatsapp_webhook_error", channel_id=channel.pk, code=error.get("code"))
+        for skipped in webhook.skipped:  # the raw part stays in the stored event
+            log.info(
+                "whatsapp_part_skipped",
+                event_id=event.pk,
+                reason=skipped.reason,
+                where=skipped.where,
+            )
     for channel_id, received in messages.items():
         _apply_messages(channels[channel_id], received)
-    for channel, message in reactions:
-        _apply_reaction(channel, message)
+    _apply_reactions(reactions)
     for channel_id, reports in statuses.items():
         _apply_statuses(channels[channel_id], reports)
     for channel, update in templates:
@@ -188,12 +194,18 @@ def sender_identities(channel: Channel, senders: list[Sender]) -> list[SenderIde
     )
     out = []
     for sender in senders:
-        phone = AddressClaim(AddressKind.PHONE, f"+{sender.wa_id}", True) if sender.wa_id else None
+        phone = (
+            AddressClaim(AddressKind.PHONE, f"+{sender.wa_id}", True, label=sender.username)
+            if sender.wa_id
+            else None
+        )
         if not sender.user_id:
             assert phone is not None  # the parser drops messages with neither
             out.append(SenderIdentity(primary=phone, name=sender.name))
             continue
-        bsuid = AddressClaim(AddressKind.WHATSAPP, sender.user_id, True)
+        if phone is not None:  # the username belongs with the BSUID then
+            phone = AddressClaim(phone.kind, phone.value, True)
+        bsuid = AddressClaim(AddressKind.WHATSAPP, sender.user_id, True, label=sender.username)
         if (
             phone is not None
             and (bsuid.kind, bsuid.value) not in known
@@ -207,7 +219,12 @@ def sender_identities(channel: Channel, senders: list[Sender]) -> list[SenderIde
 
 
 def _apply_messages(channel: Channel, parsed: list[ParsedMessage]) -> None:
-    senders = sender_identities(channel, [message.sender for message in parsed])
+    senders = [
+        _with_new_number(sender, message)
+        for sender, message in zip(
+            sender_identities(channel, [message.sender for message in parsed]), parsed, strict=True
+        )
+    ]
     results = do_receive_messages(
         channel,
         [
@@ -219,6 +236,7 @@ def _apply_messages(channel: Channel, parsed: list[ParsedMessage]) -> None:
                     sent_at=message.sent_at,
                     reply_to_provider_id=message.reply_to,
                     metadata={"whatsapp": message.metadata},
+                    system=message.type == "system",
                 ),
             )
             for sender, message in zip(senders, parsed, strict=True)
@@ -252,16 +270,46 @@ def _apply_messages(channel: Channel, parsed: list[ParsedMessage]) -> None:
     )
 
 
-def _apply_reaction(channel: Channel, parsed: ParsedMessage) -> None:
-    """Attach (or with an empty emoji, remove) the sender's reaction on the target message."""
+def _with_new_number(sender: SenderIdentity, message: ParsedMessage) -> SenderIdentity:
+    """A "changed number" system message adds the citizen's new number to their party."""
+    if not message.new_wa_id:
+        return sender
+    number = AddressClaim(AddressKind.PHONE, f"+{message.new_wa_id}", True)
+    if number in (sender.primary, *sender.extra):
+        return sender
+    return SenderIdentity(primary=sender.primary, name=sender.name, extra=(*sender.extra, number))
+
+
+def _apply_reactions(reactions: list[tuple[Channel, ParsedMessage]]) -> None:
+    """Reactions on known messages; those on messages Balie does not know become messages of
+    their own, with the target's id, rather than being dropped."""
+    unknown_targets: dict[int, list[ParsedMessage]] = defaultdict(list)
+    channels: dict[int, Channel] = {}
+    for channel, message in reactions:
+        if not _apply_reaction(channel, message):
+            unknown_targets[channel.pk].append(message)
+            channels[channel.pk] = channel
+    for channel_id, kept in unknown_targets.items():
+        _apply_messages(channels[channel_id], kept)
+
+
+def _apply_reaction(channel: Channel, parsed: ParsedMessage) -> bool:
+    """Attach (or with an empty emoji, remove) the sender's reaction on the target message.
+
+    False when Balie does not know the target and the reaction should be kept as a message
+    of its own (with the target's id in its metadata); a removal of such a reaction is only
+    logged, there is nothing to remove.
+    """
     target = (
         Message.objects.select_for_update()
         .filter(channel=channel, provider_id=parsed.reaction_to)
         .first()
     )
     if target is None:
-        log.info("whatsapp_reaction_unknown_message", channel_id=channel.pk)
-        return
+        log.info(
+            "whatsapp_reaction_unknown_message", channel_id=channel.pk, kept=bool(parsed.emoji)
+        )
+        return not parsed.emoji
     who = parsed.sender.user_id or parsed.sender.wa_id
     reactions = dict(target.metadata.get("reactions") or {})
     if parsed.emoji:
@@ -271,6 +319,7 @@ def _apply_reaction(channel: Channel, parsed: ParsedMessage) -> None:
         reactions.pop(who, None)
     target.metadata = {**target.metadata, "reactions": reactions}
     target.save(update_fields=["metadata"])
+    return True
 
 
 def _apply_statuses(channel: Channel, statuses: list[ParsedStatus]) -> None:
@@ -296,7 +345,15 @@ def _apply_statuses(channel: Channel, statuses: list[ParsedStatus]) -> None:
         if message_id is None:
             log.info("whatsapp_status_unknown_message", channel_id=channel.pk, status=status.status)
             continue
-        reports.append((message_id, STATUSES[status.status], status.error_code, status.error_text))
+        reports.append(
+            Report(
+                message_id,
+                STATUSES[status.status],
+                status.error_code,
+                status.error_text,
+                at=status.sent_at,
+            )
+        )
     if reports:
         update_statuses(reports)
 
@@ -333,16 +390,14 @@ def _is_uuid(value: str) -> bool:
 
 
 def _apply_template(channel: Channel, update: TemplateUpdate) -> None:
-    if not update.name or not update.language:
+    """Move a template Balie submitted or fetched; updates about others are only logged."""
+    changes: dict[str, str] = {"status": update.status, "status_reason": update.reason}
+    if update.provider_id:
+        changes["provider_id"] = update.provider_id
+    updated = MessageTemplate.objects.filter(
+        channel=channel, name=update.name, language=update.language
+    ).update(**changes)
+    if not updated:
+        log.info("whatsapp_template_unknown", channel_id=channel.pk, status=update.status)
         return
-    MessageTemplate.objects.update_or_create(
-        channel=channel,
-        name=update.name,
-        language=update.language,
-        defaults={
-            "status": update.status,
-            "provider_id": update.provider_id,
-            "status_reason": update.reason,
-        },
-    )
     log.info("whatsapp_template_status", channel_id=channel.pk, status=update.status)

@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
 
 import structlog
 
-from balie.conversations.delivery import DeliveryStatus, advance
+from balie.conversations.delivery import OUTCOME_UNKNOWN, DeliveryStatus, advance
 from balie.conversations.events import DeliveryStatusChanged
 from balie.conversations.models import Message
+from balie.core import clock
 from balie.core.events import publish
 from balie.core.sql import Statement, run_statements, update_statement
 
 log = structlog.get_logger(__name__)
 
 
-#: A delivery report: the message, the reported status, the provider's error code and text.
-Report = tuple[int, DeliveryStatus, str, str]
+class Report(NamedTuple):
+    """A delivery report: the message, the reported status, the provider's error code and
+    text, and when the provider says it happened (None: now)."""
+
+    message_id: int
+    status: DeliveryStatus
+    error_code: str = ""
+    error_text: str = ""
+    at: datetime | None = None
+
+
+#: the column keeping the time of each reported status (``sent_at`` is the send itself)
+TIME_OF = {
+    DeliveryStatus.SENT: "sent_at",
+    DeliveryStatus.DELIVERED: "delivered_at",
+    DeliveryStatus.READ: "read_at",
+    DeliveryStatus.FAILED: "failed_at",
+}
+FIELDS = ["delivery_status", "error_code", "error_text", *TIME_OF.values()]
 
 
 def do_update_delivery_status(
@@ -25,41 +45,52 @@ def do_update_delivery_status(
     *,
     error_code: str = "",
     error_text: str = "",
+    at: datetime | None = None,
 ) -> Message:
     """Apply a delivery report; the status never moves backwards. Call inside a transaction."""
-    return do_update_delivery_statuses([(message_id, reported, error_code, error_text)])[0]
+    report = Report(message_id, reported, error_code, error_text, at)
+    return do_update_delivery_statuses([report])[0]
 
 
 def do_update_delivery_statuses(
-    reports: Sequence[Report], *, defer: list[Statement] | None = None
+    reports: Sequence[Report | tuple[Any, ...]], *, defer: list[Statement] | None = None
 ) -> list[Message]:
     """Apply delivery reports (one locked read and one write for all), in order; the status
-    of each message never moves backwards. Call inside a transaction. Returns the messages,
-    one per report. With ``defer``, the write is appended to it for the caller to run
+    of each message never moves backwards and ``failed`` is final. The first time each status
+    is reported is kept (``sent_at``, ``delivered_at``, ``read_at``, ``failed_at``; the
+    provider's time, never later than now), also when the status itself does not move (a
+    ``delivered`` after ``read``). Call inside a transaction. Returns the messages, one per
+    report. With ``defer``, the write is appended to it for the caller to run
     (``run_statements``) together with its own."""
+    reports = [Report(*report) for report in reports]
     messages = {
         m.pk: m
         for m in Message.objects.select_for_update(of=("self",))
         .select_related("conversation")
-        .filter(pk__in={report[0] for report in reports})
+        .filter(pk__in={report.message_id for report in reports})
         .order_by("pk")
     }
+    now = clock.now()
     changed: dict[int, Message] = {}
-    for message_id, reported, error_code, error_text in reports:
-        message = messages[message_id]
+    for report in reports:
+        message = messages[report.message_id]
+        if _note_time(message, report, now):
+            changed[message.pk] = message
         current = DeliveryStatus(message.delivery_status)
-        new = advance(current, reported)
-        if new == current:
+        unsure = message.error_code == OUTCOME_UNKNOWN
+        new = advance(current, report.status, unsure=unsure)
+        settled = unsure and report.status == DeliveryStatus.FAILED  # the provider's own word
+        if new == current and not settled:
             log.info(
                 "delivery_status_ignored",
                 message_id=message.pk,
                 current=current.value,
-                reported=reported.value,
+                reported=report.status.value,
             )
             continue
         message.delivery_status = new
-        if new == DeliveryStatus.FAILED:
-            message.error_code, message.error_text = error_code[:32], error_text[:500]
+        if DeliveryStatus.FAILED in (new, current):  # failing, or settling an unsure failure
+            message.error_code, message.error_text = report.error_code[:32], report.error_text[:500]
         changed[message.pk] = message
         publish(
             DeliveryStatusChanged(
@@ -70,11 +101,20 @@ def do_update_delivery_statuses(
                 organisation_id=message.conversation.organisation_id,
             )
         )
-    write = update_statement(
-        Message, list(changed.values()), ["delivery_status", "error_code", "error_text"]
-    )
+    write = update_statement(Message, list(changed.values()), FIELDS)
     if defer is None:
         run_statements([write])
     else:
         defer.append(write)
-    return [messages[report[0]] for report in reports]
+    return [messages[report.message_id] for report in reports]
+
+
+def _note_time(message: Message, report: Report, now: datetime) -> bool:
+    """Keep when ``report``'s status first happened on an outbound message; True if new."""
+    column = TIME_OF.get(report.status)
+    if column is None or message.delivery_status == DeliveryStatus.RECEIVED:
+        return False
+    if getattr(message, column) is not None:
+        return False
+    setattr(message, column, min(report.at, now) if report.at else now)
+    return True

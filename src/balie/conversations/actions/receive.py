@@ -19,6 +19,7 @@ from balie.conversations.models import Conversation, Direction, Message
 from balie.conversations.workflow import OPEN_FOR_INBOUND, Status
 from balie.core import clock
 from balie.core.events import publish
+from balie.core.sql import run_statements, update_statement
 from balie.organisations.models import Topic
 from balie.parties.actions import FoundParty, SenderIdentity, do_find_or_create_parties
 
@@ -37,6 +38,9 @@ class InboundMessage:
     topic_code: str = ""
     language: str = ""
     subject: str = ""
+    #: a notice from the platform about the citizen (e.g. "changed number"), not written by
+    #: them: stored as a system message; it neither opens the reply window nor reopens
+    system: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ def _receive(channel: Channel, items: Sequence[Item]) -> list[ReceiveResult]:
         message = Message(
             conversation=conversation,
             channel=channel,
-            direction=Direction.INBOUND,
+            direction=Direction.SYSTEM if inbound.system else Direction.INBOUND,
             body=inbound.body,
             provider_id=inbound.provider_id,
             reply_to=reply_to if reply_to and reply_to.conversation_id == conversation.pk else None,
@@ -174,10 +178,14 @@ def _conversations(
     }
     new: list[Conversation] = []
     now = clock.now()
+    wrote: dict[int, datetime] = {}  # per party: when they last wrote in this batch
+    for party, message in zip(found, inbound, strict=True):
+        if not message.system:
+            wrote[party.party.pk] = later(wrote.get(party.party.pk), citizen_time(message, now))
     for party, message in zip(found, inbound, strict=True):
         if party.party.pk not in conversations:
             conversations[party.party.pk] = _new_conversation(
-                channel, party, message, topics.get(message.topic_code), now
+                channel, party, message, topics.get(message.topic_code), wrote.get(party.party.pk)
             )
             new.append(conversations[party.party.pk])
     Conversation.objects.bulk_create(new)
@@ -189,7 +197,7 @@ def _new_conversation(
     party: FoundParty,
     inbound: InboundMessage,
     topic: Topic | None,
-    now: datetime,
+    last_inbound_at: datetime | None,
 ) -> Conversation:
     return Conversation(
         organisation_id=channel.organisation_id,
@@ -202,25 +210,49 @@ def _new_conversation(
         team=(topic.team if topic and topic.team_id else None) or channel.team,
         subject=inbound.subject[:200],
         status=Status.NEW,
-        last_inbound_at=now,
+        last_inbound_at=last_inbound_at,
     )
+
+
+def citizen_time(inbound: InboundMessage, now: datetime) -> datetime:
+    """When the citizen wrote: the provider's timestamp (a re-delivery days later keeps its
+    own time), never later than ``now`` (clock skew); ``now`` when the provider gave none."""
+    return min(inbound.sent_at, now) if inbound.sent_at is not None else now
+
+
+def later(current: datetime | None, candidate: datetime) -> datetime:
+    """The later of two moments: ``last_inbound_at`` never moves backwards."""
+    return candidate if current is None or candidate > current else current
 
 
 def _announce(channel: Channel, opened: set[int], results: list[ReceiveResult]) -> None:
     """Mark the existing conversations written to and bring back those that were waiting or
     resolved (one write per kind of move); publish the events in message order."""
     now = clock.now()
-    touched = {r.message.conversation_id for r in results} - opened
-    if touched:
-        Conversation.objects.filter(pk__in=touched).update(last_inbound_at=now, updated_at=now)
     existing = {r.message.conversation.pk: r.message.conversation for r in results}
-    moves: dict[tuple[Status, str], list[Conversation]] = defaultdict(list)
-    for conversation_id in sorted(touched):
+    touched = sorted(existing.keys() - opened)
+    wrote: dict[int, datetime] = {}  # per conversation: when the citizen last wrote
+    for result in results:
+        if result.message.direction == Direction.INBOUND:
+            conversation_id = result.message.conversation.pk
+            moment = min(result.message.sent_at, now) if result.message.sent_at else now
+            wrote[conversation_id] = later(wrote.get(conversation_id), moment)
+    for conversation_id in touched:
         conversation = existing[conversation_id]
-        conversation.last_inbound_at = now
-        move = _reopen_move(conversation)
+        conversation.updated_at = now
+        if conversation_id in wrote:
+            conversation.last_inbound_at = later(
+                conversation.last_inbound_at, wrote[conversation_id]
+            )
+    rows = [existing[pk] for pk in touched]
+    run_statements([update_statement(Conversation, rows, ["last_inbound_at", "updated_at"])])
+    moves: dict[tuple[Status, str], list[Conversation]] = defaultdict(list)
+    for conversation_id in touched:
+        if conversation_id not in wrote:  # only a system notice: nothing to bring back
+            continue
+        move = _reopen_move(existing[conversation_id])
         if move is not None:
-            moves[move].append(conversation)
+            moves[move].append(existing[conversation_id])
     for (target, reason), conversations in moves.items():
         do_change_statuses(conversations, target, reason=reason)
     for result in results:
