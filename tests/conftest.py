@@ -7,9 +7,9 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from balie.api.auth import do_create_token
 from balie.core.events import EVENT_TYPES, Event, add_listener
 from balie.core.worker import run_ready_tasks
 from tests import factories
@@ -73,6 +73,5 @@ def agent(organisation):  # type: ignore[no-untyped-def]
 def api_client(agent) -> APIClient:  # type: ignore[no-untyped-def]
     """An API client authenticated with the agent's token."""
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=agent.user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {do_create_token(agent.user)}")
     return client

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from balie.api import views
+from balie.api.login import ObtainTokenView
 
 router = DefaultRouter()
 router.register("conversations", views.ConversationViewSet, basename="conversation")
@@ -12,5 +13,6 @@ router.register("channels", views.ChannelViewSet, basename="channel")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("", include(router.urls)),
 ]

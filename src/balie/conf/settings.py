@@ -7,9 +7,11 @@ channel layer and the in-process worker. ``docs/configuration.md`` lists them al
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from balie.conf.env import env, env_bool, env_list
 from balie.conf.logging import configure_logging
@@ -19,7 +21,10 @@ SRC_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(
     env("BALIE_DATA_DIR", "var", "Directory for the SQLite database, media and generated keys.")
 ).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+if not DATA_DIR.exists():
+    # Owner only: it holds the database, attachments and generated keys.
+    DATA_DIR.mkdir(mode=0o700, parents=True)
+    DATA_DIR.chmod(0o700)
 
 
 def _generated_secret(filename: str) -> str:
@@ -62,7 +67,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "axes",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "django_tasks",
@@ -81,6 +87,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for a locked-out user into the lockout answer (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "balie.conf.urls"
@@ -205,6 +214,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# django-axes counts failed password logins (the admin's and POST /api/v1/auth/token/) per
+# username and client address and refuses that pair, even with the right password, for the
+# cool-off period once the limit is reached. It needs the request in authenticate(); tests log
+# in with force_login, which bypasses it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(
+    env(
+        "BALIE_LOGIN_FAILURE_LIMIT",
+        "5",
+        "Failed password logins (admin, API token endpoint) for one username from one address "
+        "before that pair is locked out.",
+    )
+)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=int(
+        env("BALIE_LOGIN_COOLOFF_MINUTES", "15", "Minutes a locked-out login stays locked.")
+    )
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "balie.core.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "balie.api.login.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # Balie logs the lockout itself (login_locked_out)
+
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
 LOCALE_PATHS = [SRC_DIR / "locale"]
@@ -217,6 +253,9 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = Path(env("BALIE_MEDIA_ROOT", str(DATA_DIR / "media"), "Where attachments live."))
 MEDIA_URL = "/media/"  # never served directly: attachments go through an authorised view
+# Owner only, whatever the process umask: attachments hold citizens' personal data.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(
     env("BALIE_MAX_BODY_BYTES", str(2 * 1024 * 1024), "Largest request body accepted.")
 )
@@ -234,14 +273,57 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("BALIE_SECURE_SSL_REDIRECT", False, "Redirect HTTP to HTTPS.")
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
+TLS = env_bool(
+    "BALIE_TLS",
+    False,
+    "Balie is served over HTTPS (directly or by a proxy): sends HSTS and marks the session "
+    "and CSRF cookies Secure.",
+)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = TLS or SECURE_SSL_REDIRECT
+SECURE_HSTS_SECONDS = (
+    int(env("BALIE_HSTS_SECONDS", "31536000", "HSTS max-age in seconds when BALIE_TLS is on."))
+    if TLS
+    else 0
+)
+PROXY_COUNT = int(
+    env(
+        "BALIE_PROXY_COUNT",
+        "0",
+        "Reverse proxies in front of Balie that set X-Forwarded-For and X-Forwarded-Proto. "
+        "0: neither header is trusted. Balie must then be reachable only through them.",
+    )
+)
+if PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every response (django-csp): nothing inline, nothing foreign.
+# The admin runs under it (its scripts are files). WebSockets go to the same hosts.
+_WS_SCHEMES = ["wss"] if TLS else ["ws", "wss"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "connect-src": [SELF]
+        + [
+            f"{scheme}://{host.replace('.', '*.', 1) if host.startswith('.') else host}:*"
+            for host in ALLOWED_HOSTS
+            if host != "*"
+            for scheme in _WS_SCHEMES
+        ],
+    }
+}
 
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "balie.api.auth.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["balie.api.permissions.IsAgentOrStaff"],
