@@ -39,6 +39,17 @@ class AuditedViewMixin:
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
+    """Superusers see every entry; staff agents the entries of their organisation's people."""
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        from balie.organisations.admin import scope_rows
+
+        return scope_rows(
+            super().get_queryset(request),
+            request.user,
+            organisation_path="actor__agent__organisation",
+        )
+
     list_display = ["at", "actor_label", "action", "object_type", "object_id", "result", "origin"]
     list_filter = ["action", "object_type", "result"]
     search_fields = ["actor_label", "object_id"]

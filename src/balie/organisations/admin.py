@@ -1,25 +1,91 @@
+"""Admin of organisations, teams, topics and agents, and the scoping every admin shares:
+staff who are agents see only their organisation's rows (``docs/authorisation.md``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from balie.organisations.models import Agent, Organisation, Team, Topic
 from balie.routing.models import AgentChannel, AgentLanguage, AgentSkill, AgentTraining
 
 
+class OrganisationScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Rows of the staff member's own organisation only; superusers see every organisation,
+    staff without an agent profile none.
+
+    ``organisation_path``: the lookup from the model to its organisation's id. Or
+    ``conversation_path``: the lookup to a conversation, for rows about one; they are shown
+    when the conversation is visible to the user (``conversations.access``), so restricted
+    topics stay with their team here too.
+    """
+
+    organisation_path = "organisation"
+    conversation_path = ""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return scope_rows(
+            super().get_queryset(request),
+            request.user,
+            organisation_path=self.organisation_path,
+            conversation_path=self.conversation_path,
+        )
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """Choices of organisation-owned rows (teams, topics, channels…) from one's own only."""
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        model = db_field.related_model
+        if field is not None and not request.user.is_superuser:
+            path = "pk" if model is Organisation else _organisation_field(model)
+            if path:
+                field.queryset = scope_rows(field.queryset, request.user, organisation_path=path)
+        return field
+
+
+def _organisation_field(model: Any) -> str:
+    names = {f.name for f in model._meta.get_fields()}
+    return "organisation" if "organisation" in names else ""
+
+
+def scope_rows(
+    qs: QuerySet[Any], user: Any, *, organisation_path: str = "", conversation_path: str = ""
+) -> QuerySet[Any]:
+    """``qs`` narrowed to what ``user`` may see in the admin (see OrganisationScopedAdmin)."""
+    if getattr(user, "is_superuser", False):
+        return qs
+    agent = getattr(user, "agent", None)
+    if agent is None:
+        return qs.none()
+    if conversation_path:
+        from balie.conversations.access import visible_conversations
+
+        visible = visible_conversations(user).values("pk")
+        return qs.filter(**{f"{conversation_path}__in": visible})
+    return qs.filter(**{organisation_path: agent.organisation_id})
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrganisationAdmin(OrganisationScopedAdmin):
     list_display = ["name", "slug", "time_zone"]
     search_fields = ["name", "slug"]
+    organisation_path = "pk"
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TeamAdmin(OrganisationScopedAdmin):
     list_display = ["name", "slug", "organisation"]
     list_filter = ["organisation"]
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["name", "code", "organisation", "team", "required_training", "priority"]
-    list_filter = ["organisation", "team"]
+class TopicAdmin(OrganisationScopedAdmin):
+    list_display = [
+        "name", "code", "organisation", "team", "required_training", "priority", "restricted"
+    ]  # fmt: skip
+    list_filter = ["organisation", "team", "restricted"]
 
 
 class AgentLanguageInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -43,7 +109,7 @@ class AgentChannelInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Agent)
-class AgentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AgentAdmin(OrganisationScopedAdmin):
     list_display = ["display_name", "organisation", "presence", "is_supervisor"]
     list_filter = ["organisation", "presence", "is_supervisor", "teams"]
     search_fields = ["display_name", "user__username"]

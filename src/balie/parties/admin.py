@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from balie.audit.admin import AuditedViewMixin
+from balie.organisations.admin import OrganisationScopedAdmin
 from balie.parties.models import DigitalAddress, Party
 
 
@@ -11,7 +12,15 @@ class DigitalAddressInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Party)
-class PartyAdmin(AuditedViewMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class PartyAdmin(AuditedViewMixin, OrganisationScopedAdmin):
+    """Supervisors see their organisation's parties; other staff agents those of
+    conversations visible to them (as in the API)."""
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        from balie.conversations.access import visible_parties
+
+        return super().get_queryset(request) & visible_parties(request.user)
+
     list_display = ["__str__", "kind", "country", "created_at"]
     list_filter = ["organisation", "kind", "country"]
     inlines = [DigitalAddressInline]

@@ -1,4 +1,7 @@
-"""The agent's WebSocket: authenticated by the session, scoped to the agent's organisation."""
+"""The agent's WebSocket: authenticated by the session, scoped to the agent's organisation,
+and within it to the conversations the agent may see (``balie.conversations.access``): an
+event about a conversation hidden from the agent (another team's, a restricted topic's) is
+not forwarded, not even its id."""
 
 from __future__ import annotations
 
@@ -12,26 +15,37 @@ from balie.web.realtime import agent_group, bind_consumer_loop, org_group
 
 
 @database_sync_to_async
-def _agent_of(user: Any) -> tuple[int, int] | None:
+def _agent_of(user: Any) -> Any:
     if not (user and user.is_authenticated):
         return None
     from balie.organisations.models import Agent
 
-    agent = Agent.objects.filter(user=user).values_list("pk", "organisation_id").first()
-    return (int(agent[0]), int(agent[1])) if agent else None
+    return Agent.objects.select_related("user").filter(user=user).first()
+
+
+@database_sync_to_async
+def _may_see(agent: Any, conversation_id: int) -> bool:
+    """One indexed lookup per event about a conversation (ids only: cheap, and correct even
+    when the agent's teams changed since the socket opened)."""
+    from balie.conversations.access import visible_conversations
+
+    return visible_conversations(agent).filter(pk=conversation_id).exists()
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
-    """Pushes events of the agent's organisation; refuses anyone who is not an agent."""
+    """Pushes the events of the agent's organisation that the agent may see; refuses anyone
+    who is not an agent."""
 
     groups_joined: list[str]
+    agent: Any = None
 
     async def connect(self) -> None:
         agent = await _agent_of(self.scope.get("user"))
         if agent is None:
             await self.close(code=4403)
             return
-        agent_id, organisation_id = agent
+        self.agent = agent
+        agent_id, organisation_id = agent.pk, agent.organisation_id
         bind_consumer_loop(asyncio.get_running_loop())
         self.groups_joined = [org_group(organisation_id), agent_group(agent_id)]
         for group in self.groups_joined:
@@ -48,5 +62,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.send_json({"type": "error", "code": "read_only"})
 
     async def balie_event(self, message: dict[str, Any]) -> None:
-        """Forward a pushed event to the browser."""
+        """Forward a pushed event to the browser, if it is about nothing hidden from the agent."""
+        conversation_id = message["data"].get("conversation_id")
+        if conversation_id and not await _may_see(self.agent, int(conversation_id)):
+            return
         await self.send_json({"type": "event", "name": message["name"], "data": message["data"]})
