@@ -3,8 +3,9 @@ and citizens who write to Balie through signed webhooks.
 
 Graph API side (what Balie's adapter calls; bearer token checked):
 
-- ``POST /<version>/<phone_number_id>/messages`` — sends (text, template, media, with context)
-  and read receipts (``status: read``); answers ``{"messages":[{"id":"wamid…"}]}``.
+- ``POST /<version>/<phone_number_id>/messages`` — sends (text, template, media, interactive
+  reply buttons and lists, checked against Meta's limits, with context) and read receipts
+  (``status: read``); answers ``{"messages":[{"id":"wamid…"}]}``.
 - ``POST /<version>/<phone_number_id>/media`` — multipart upload; answers ``{"id": …}``.
 - ``GET /<version>/<media_id>`` — media info with a download URL; ``GET /download/<id>``.
 
@@ -254,6 +255,9 @@ class WhatsAppSimulator:
                 self.state.read_receipts.append(str(payload.get("message_id")))
                 self.state.lock.notify_all()
                 return 200, {"success": True}
+            problem = _interactive_problem(payload) if payload.get("type") == "interactive" else ""
+            if problem:
+                return 400, _error(131009, f"Parameter value is not valid: {problem}")
             wamid = new_wamid()
             self.state.sent.append({**payload, "_wamid": wamid})
             self.state.lock.notify_all()
@@ -277,6 +281,32 @@ class WhatsAppSimulator:
                     return
 
         threading.Thread(target=report, daemon=True).start()
+
+
+def _interactive_problem(payload: dict[str, Any]) -> str:
+    """What Meta would refuse in an interactive send (reply buttons, list), or ''."""
+    interactive = payload.get("interactive") or {}
+    body = (interactive.get("body") or {}).get("text") or ""
+    action = interactive.get("action") or {}
+    if not body or len(body) > 1024:
+        return "body"
+    if interactive.get("type") == "button":
+        buttons = [b.get("reply") or {} for b in action.get("buttons") or []]
+        if not 1 <= len(buttons) <= 3:
+            return "buttons"
+        if any(not b.get("id") or not 1 <= len(b.get("title") or "") <= 20 for b in buttons):
+            return "button title"
+        return ""
+    if interactive.get("type") == "list":
+        rows = [r for section in action.get("sections") or [] for r in section.get("rows") or []]
+        if not 1 <= len(rows) <= 10 or not 1 <= len(action.get("button") or "") <= 20:
+            return "rows or button"
+        if any(
+            len(r.get("title") or "") > 24 or len(r.get("description") or "") > 72 for r in rows
+        ):
+            return "row"
+        return ""
+    return "type"
 
 
 def _error(code: int, message: str) -> dict[str, Any]:

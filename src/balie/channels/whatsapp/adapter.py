@@ -31,6 +31,7 @@ from balie.channels.base import (
 from balie.channels.models import Channel
 from balie.channels.whatsapp.client import GraphClient
 from balie.channels.whatsapp.groupcommit import write_batch
+from balie.channels.whatsapp.interactive import graph_interactive
 from balie.channels.whatsapp.parse import PayloadError, check_envelope
 from balie.channels.whatsapp.window import window_closes_at, window_open
 from balie.conversations.models import Attachment, Conversation, Message
@@ -152,6 +153,9 @@ def _content(client: GraphClient, message: Message) -> dict[str, Any]:
                 "components": components,
             },
         }
+    interactive = (message.metadata.get("whatsapp") or {}).get("interactive")
+    if isinstance(interactive, dict):
+        return {"type": "interactive", "interactive": graph_interactive(interactive)}
     attachment = min(message.attachments.all(), key=lambda a: a.pk, default=None)
     if attachment is not None:
         return _media_content(client, message, attachment)

@@ -65,7 +65,7 @@ def download_media(attachment_id: int, attempt: int = 1) -> None:
         _record_error(message.pk, exc.code, exc.text)
         log.warning("whatsapp_media_failed", attachment_id=attachment_id, code=exc.code)
         return
-    name = f"whatsapp/{uuid.uuid4().hex}{guess_extension(content_type) or ''}"
+    name = f"whatsapp/{uuid.uuid4().hex}{guess_extension(base_type(content_type)) or ''}"
     with transaction.atomic():
         locked = Attachment.objects.select_for_update().get(pk=attachment_id)
         if locked.file:
@@ -85,9 +85,12 @@ def _fetch(attachment: Attachment, message: Message) -> tuple[bytes, str]:
     limit = size_limit(kind, channel.settings.get("max_media_bytes"))
     client = GraphClient(channel)
     info = client.media_info(attachment.provider_media_id)
-    content_type = base_type(str(info.get("mime_type") or attachment.content_type))
-    if content_type not in ALLOWED_TYPES:
-        raise SendError("media_type_refused", f"{content_type} is not accepted", retryable=False)
+    # kept whole (``audio/ogg; codecs=opus`` says how to play it); checked by its base type
+    content_type = str(info.get("mime_type") or attachment.content_type).strip()[:128]
+    if base_type(content_type) not in ALLOWED_TYPES:
+        raise SendError(
+            "media_type_refused", f"{base_type(content_type)} is not accepted", retryable=False
+        )
     declared = int(info.get("file_size") or 0)
     if declared > limit:
         raise SendError("media_too_large", f"{declared} bytes is over {limit}", retryable=False)

@@ -2,6 +2,7 @@
 
 Outside the 24-hour window only an approved template may be sent; :func:`reply_options`
 tells the workspace which, and :func:`check_send_template` queues one through the outbox.
+Inside it, :func:`check_send_interactive` queues reply buttons or a list message.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 
 from balie.channels.models import Channel
 from balie.channels.registry import adapter_for
+from balie.channels.whatsapp.interactive import check_interactive
 from balie.channels.whatsapp.models import MessageTemplate, TemplateStatus
 from balie.channels.whatsapp.window import window_closes_at, window_open
 from balie.conversations.actions.reply import do_send_reply
@@ -117,6 +120,34 @@ def check_send_template(
             agent,
             render(template, cleaned) or template.name,
             metadata={"whatsapp": {"type": "template", "template": spec}},
+        )
+
+
+def check_send_interactive(
+    conversation_id: int, agent: Agent, spec: Any, *, reply_to_id: int | None = None
+) -> Message:
+    """Queue reply buttons or a list message (inside the window only); returns it pending.
+
+    The spec is checked against WhatsApp's limits first (InteractiveInvalid, 400, naming the
+    field); the message's body is the spec's body text, what the agent sees in the thread.
+    """
+    checked = check_interactive(spec)
+    with transaction.atomic():
+        conversation = _replyable(conversation_id)
+        adapter_for(conversation.channel).check_reply_allowed(conversation, clock.now())
+        reply_to = None
+        if reply_to_id is not None:
+            reply_to = conversation.messages.filter(pk=reply_to_id).first()
+            if reply_to is None:
+                raise InvalidInput(
+                    "the message replied to is not in this conversation", code="reply_to"
+                )
+        return do_send_reply(
+            conversation,
+            agent,
+            checked["body"],
+            reply_to=reply_to,
+            metadata={"whatsapp": {"type": "interactive", "interactive": checked}},
         )
 
 
