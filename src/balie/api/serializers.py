@@ -82,16 +82,28 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
     class Meta:
         model = Message
         fields = [
-            "id", "uuid", "direction", "body", "author", "reply_to", "delivery_status",
-            "error_code", "error_text", "sent_at", "created_at", "attachments",
+            "id", "uuid", "direction", "body", "author", "reply_to", "provider_id",
+            "delivery_status", "error_code", "error_text", "sent_at", "delivered_at", "read_at",
+            "failed_at", "created_at", "attachments",
         ]  # fmt: skip
         read_only_fields = fields
 
 
 class MessageCreateSerializer(serializers.Serializer[None]):
-    """A reply or note (``body``), or an approved WhatsApp template (``template`` + parameters)."""
+    """A reply or note (``body``), an approved WhatsApp template (``template`` + parameters),
+    or WhatsApp reply buttons or a list message (``interactive``, see
+    ``balie.channels.whatsapp.interactive``)."""
 
-    kind = serializers.ChoiceField(choices=["reply", "note", "template"], default="reply")
+    kind = serializers.ChoiceField(
+        choices=["reply", "note", "template", "interactive"], default="reply"
+    )
+    interactive = serializers.JSONField(
+        required=False,
+        default=None,
+        help_text="kind 'interactive': {type: button|list, body, header?, footer?, "
+        "buttons: [{id, title}] | button + sections: [{title?, rows: [{id, title, "
+        "description?}]}]}",
+    )
     body = serializers.CharField(max_length=4096, trim_whitespace=True, required=False)
     reply_to = id_field(required=False, allow_null=True, default=None)
     template = id_field(required=False, allow_null=True, default=None)
@@ -103,6 +115,13 @@ class MessageCreateSerializer(serializers.Serializer[None]):
         if attrs["kind"] == "template":
             if attrs.get("template") is None:
                 raise serializers.ValidationError({"template": "a template id is required"})
+        elif attrs["kind"] == "interactive":
+            from balie.channels.whatsapp.interactive import InteractiveInvalid, check_interactive
+
+            try:
+                attrs["interactive"] = check_interactive(attrs.get("interactive"))
+            except InteractiveInvalid as exc:
+                raise serializers.ValidationError({exc.field: exc.reason}) from exc
         elif not attrs.get("body"):
             raise serializers.ValidationError({"body": "This field is required."})
         return attrs

@@ -125,6 +125,12 @@ class ConversationViewSet(viewsets.ReadOnlyModelViewSet[Conversation]):
             message = check_send_template(
                 conversation.pk, agent, data["template"], data["parameters"]
             )
+        elif data["kind"] == "interactive":
+            from balie.channels.whatsapp.templates import check_send_interactive
+
+            message = check_send_interactive(
+                conversation.pk, agent, data["interactive"], reply_to_id=data["reply_to"]
+            )
         else:
             message = check_send_reply(
                 conversation.pk, agent, data["body"], reply_to_id=data["reply_to"]
