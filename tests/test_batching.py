@@ -174,3 +174,39 @@ def test_tasks_of_a_lost_worker_go_back_to_the_queue(channel, run_tasks, time_ma
     lost.refresh_from_db()
     kept.refresh_from_db()
     assert (lost.status, kept.status) == (Status.QUEUED, Status.NEW)
+
+
+def test_a_task_that_keeps_losing_its_worker_is_failed_not_run_forever(channel, time_machine):
+    """A task whose worker disappears three times (it may be what kills them) is failed with
+    WorkerLost instead of being queued again; its workers are all on the row."""
+    from balie.core import worker
+
+    time_machine.move_to("2026-11-24 10:00:00 +0000", tick=False)
+    receive(channel, email="poison@example.nl")
+    ids = set(DBTaskResult.objects.filter(status="READY").values_list("pk", flat=True))
+    for run, name in enumerate(["w1", "w2", "w3"], start=1):
+        assert {row.pk for row in worker._claim(name, 64, None)} == ids  # then killed
+        time_machine.shift(120)
+        reclaimed = worker.reclaim_lost_tasks()
+        assert reclaimed == (len(ids) if run < worker.MAX_LOST_RUNS else 0)
+    for task in DBTaskResult.objects.filter(pk__in=ids):
+        assert (task.status, task.worker_ids) == ("FAILED", ["w1", "w2", "w3"])
+        assert task.exception_class_path == "balie.core.worker.WorkerLost"
+    assert worker.run_ready_tasks() == 0
+
+
+def test_claiming_fresh_tasks_marks_them_running_in_one_update(channel):
+    """The claim of tasks never run before stays one locking read and one UPDATE."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from balie.core import worker
+
+    for n in range(3):
+        receive(channel, email=f"p{n}@example.nl")
+    with CaptureQueriesContext(connection) as queries:
+        claimed = worker._claim("w1", 64, None)
+    assert len(claimed) >= 3
+    updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 1, updates
+    assert {tuple(row.worker_ids) for row in claimed} == {("w1",)}

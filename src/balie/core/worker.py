@@ -38,6 +38,14 @@ SCHEDULE_EVERY_S = 1.0
 #: running tasks go back to the queue.
 HEARTBEAT_EVERY_S = 10.0
 LOST_AFTER = timedelta(seconds=60)
+#: A task whose worker was lost this many times is failed instead of queued again: it may
+#: be what kills its workers (memory, a crash in C code), and must not take down every worker
+#: in turn, forever. Exceptions are not retried at all (a failed task stays failed).
+MAX_LOST_RUNS = 3
+
+
+class WorkerLost(Exception):
+    """Recorded on a task failed because the workers running it kept disappearing."""
 
 
 def run_ready_tasks(
@@ -68,17 +76,30 @@ def _claim(worker_id: str, limit: int, queues: list[str] | None) -> list[DBTaskR
             with exclusive_transaction():
                 rows = list(ready.select_for_update(skip_locked=True)[:limit])
                 if rows:
-                    now = timezone.now()
-                    DBTaskResult.objects.filter(pk__in=[r.pk for r in rows]).update(
-                        status=TaskResultStatus.RUNNING, started_at=now, worker_ids=[worker_id]
-                    )
-                    for row in rows:
-                        row.status, row.started_at = TaskResultStatus.RUNNING, now
-                        row.worker_ids = [worker_id]
+                    _mark_running(rows, worker_id)
                 return rows
         except OperationalError as exc:  # SQLite busy: another writer holds the lock
             if not is_locked_database_exception(exc):
                 raise
+
+
+def _mark_running(rows: list[DBTaskResult[Any, Any]], worker_id: str) -> None:
+    """Mark claimed rows running on ``worker_id``, appending it to the workers that ran each
+    (as django-tasks-db does), so :func:`reclaim_lost_tasks` can count lost runs. Rows never
+    run before take one UPDATE together; a row run before (reclaimed, rare) its own."""
+    now = timezone.now()
+    fresh = [row for row in rows if not row.worker_ids]
+    if fresh:
+        DBTaskResult.objects.filter(pk__in=[r.pk for r in fresh]).update(
+            status=TaskResultStatus.RUNNING, started_at=now, worker_ids=[worker_id]
+        )
+    for row in rows:
+        workers = [*row.worker_ids, worker_id]
+        if row.worker_ids:
+            DBTaskResult.objects.filter(pk=row.pk).update(
+                status=TaskResultStatus.RUNNING, started_at=now, worker_ids=workers
+            )
+        row.status, row.started_at, row.worker_ids = TaskResultStatus.RUNNING, now, workers
 
 
 def _run_round(claimed: list[DBTaskResult[Any, Any]]) -> None:
@@ -149,7 +170,8 @@ def _attempt(row: DBTaskResult[Any, Any], call: Callable[[], object]) -> bool:
 def reclaim_lost_tasks() -> int:
     """Periodic job: tasks still running on a worker not seen for ``LOST_AFTER`` (killed,
     machine gone) go back to the queue; return how many. Handlers are idempotent, so a task
-    that had in fact finished its work runs again harmlessly."""
+    that had in fact finished its work runs again harmlessly. A task whose workers were lost
+    ``MAX_LOST_RUNS`` times is failed instead (:class:`WorkerLost`), with one log line."""
     from balie.core.models import WorkerHeartbeat
 
     cutoff = timezone.now() - LOST_AFTER
@@ -159,13 +181,23 @@ def reclaim_lost_tasks() -> int:
     running = DBTaskResult.objects.filter(
         status=TaskResultStatus.RUNNING, started_at__lt=cutoff
     ).values_list("pk", "worker_ids")
-    lost = [pk for pk, workers in running if not workers or workers[-1] not in alive]
-    if lost:
-        DBTaskResult.objects.filter(pk__in=lost, status=TaskResultStatus.RUNNING).update(
+    lost = [(pk, workers) for pk, workers in running if not workers or workers[-1] not in alive]
+    given_up = [pk for pk, workers in lost if len(workers) >= MAX_LOST_RUNS]
+    requeued = [pk for pk, workers in lost if len(workers) < MAX_LOST_RUNS]
+    if given_up:
+        DBTaskResult.objects.filter(pk__in=given_up, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=timezone.now(),
+            exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
+            traceback=f"WorkerLost: its worker disappeared {MAX_LOST_RUNS} times; not run again",
+        )
+        log.error("tasks_abandoned", task_ids=[str(pk) for pk in given_up], runs=MAX_LOST_RUNS)
+    if requeued:
+        DBTaskResult.objects.filter(pk__in=requeued, status=TaskResultStatus.RUNNING).update(
             status=TaskResultStatus.READY, started_at=None
         )
-        log.warning("tasks_reclaimed", count=len(lost))
-    return len(lost)
+        log.warning("tasks_reclaimed", count=len(requeued))
+    return len(requeued)
 
 
 def beat(worker_id: str) -> None:
