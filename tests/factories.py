@@ -129,3 +129,17 @@ class DigitalAddressFactory(factory.django.DjangoModelFactory):
     organisation = factory.SelfAttribute("party.organisation")
     kind = "email"
     value = factory.Sequence(lambda n: f"burger{n}@example.nl")
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    """A conversation with its own channel and party in the same organisation."""
+
+    class Meta:
+        model = "conversations.Conversation"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    channel = factory.SubFactory(
+        ChannelFactory, organisation=factory.SelfAttribute("..organisation")
+    )
+    party = factory.SubFactory(PartyFactory, organisation=factory.SelfAttribute("..organisation"))
+    status = "queued"

@@ -10,6 +10,8 @@ from balie.core.converters import IdConverter
 # Registered before the included URL confs below are imported, which use it.
 register_converter(IdConverter, "id")
 
+handler404 = "balie.api.errors.page_not_found"  # JSON under /api/, Django's page elsewhere
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
@@ -20,4 +22,5 @@ urlpatterns = [
     path("phone/", include("balie.channels.phone.urls")),
     path("routing/", include("balie.routing.urls")),
     path("attachments/", include("balie.conversations.media")),
+    path("", include("balie.web.urls")),
 ]

@@ -1,0 +1,168 @@
+/* Balie's workspace module: the live socket (reconnect with backoff, resync), drafts that
+   survive a reload, keyboard shortcuts and polite announcements. No framework; htmx does
+   the swapping. Pushes carry event names and ids only, never message text: on an event the
+   page asks the server again for the part that changed. */
+(function () {
+  "use strict";
+  const body = document.body;
+  const status = document.getElementById("connection-status");
+  const announcer = document.getElementById("announcer");
+  const t = (nl, en) => (document.documentElement.lang === "en" ? en : nl);
+
+  function announce(text) {
+    if (!announcer) return;
+    announcer.textContent = "";
+    window.setTimeout(() => { announcer.textContent = text; }, 50);
+  }
+
+  /* ---- live socket ------------------------------------------------------------------- */
+  let socket = null;
+  let attempt = 0;
+  let everConnected = false;
+  function refresh(selector) {
+    const el = document.querySelector(selector);
+    if (el && window.htmx) window.htmx.trigger(el, "balie:refresh");
+  }
+  function onEvent(name, data) {
+    document.dispatchEvent(new CustomEvent("balie:event", { detail: { name, data } }));
+    const open = body.dataset.conversation;
+    if (name.startsWith("offer")) {
+      body.dispatchEvent(new CustomEvent("balie:offers"));
+      if (name === "offer_made") {
+        const live = document.getElementById("offer-announcer");
+        if (live) live.textContent = t("Nieuw contact aangeboden", "New contact offered");
+      }
+    }
+    if (data && open && String(data.conversation_id) === open) {
+      body.dispatchEvent(new CustomEvent("balie:conversation"));
+    }
+    if (name === "message_received" || name.startsWith("conversation")) {
+      body.dispatchEvent(new CustomEvent("balie:list"));
+      if (name === "message_received" && !(open && String(data.conversation_id) === open)) {
+        announce(t("Nieuw bericht ontvangen", "New message received"));
+      }
+    }
+    if (name.startsWith("message_") || name.startsWith("delivery")) {
+      body.dispatchEvent(new CustomEvent("balie:conversation"));
+    }
+    if (name.startsWith("agent_") || name.startsWith("queue") || name.startsWith("presence")) {
+      body.dispatchEvent(new CustomEvent("balie:wall"));
+    }
+  }
+  function connect() {
+    if (!body.dataset.wsUrl || body.dataset.page === "login") return;
+    const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + body.dataset.wsUrl);
+    socket.addEventListener("open", () => {
+      const resync = everConnected;
+      everConnected = true;
+      attempt = 0;
+      if (status) status.textContent = "";
+      body.dataset.live = "yes";
+      if (resync) {  // what was missed while offline: ask for every live part again
+        ["balie:list", "balie:conversation", "balie:offers", "balie:wall"].forEach(
+          (e) => body.dispatchEvent(new CustomEvent(e)));
+        announce(t("Verbinding hersteld", "Connection restored"));
+      }
+    });
+    socket.addEventListener("message", (e) => {
+      let msg;
+      try { msg = JSON.parse(e.data); } catch (_) { return; }
+      if (msg.type === "event") onEvent(msg.name, msg.data || {});
+    });
+    socket.addEventListener("close", (e) => {
+      body.dataset.live = "no";
+      if (e.code === 4403) return;  // not allowed: no point in retrying
+      const delay = Math.min(30000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      attempt += 1;
+      if (status) status.textContent = t("Verbinding verbroken — opnieuw verbinden…",
+                                         "Connection lost — reconnecting…");
+      window.setTimeout(connect, delay);
+    });
+  }
+
+  /* ---- drafts ------------------------------------------------------------------------ */
+  function bindDrafts(root) {
+    root.querySelectorAll("textarea[data-draft-key]").forEach((area) => {
+      if (area.dataset.draftBound) return;
+      area.dataset.draftBound = "1";
+      const key = "balie:draft:" + area.dataset.draftKey;
+      const saved = window.localStorage.getItem(key);
+      if (saved && !area.value) area.value = saved;
+      const counter = area.dataset.counter && document.getElementById(area.dataset.counter);
+      const limit = Number(area.getAttribute("data-limit") || 0);
+      const count = () => {
+        if (counter) counter.textContent = limit ? `${area.value.length} / ${limit}` : String(area.value.length);
+      };
+      count();
+      area.addEventListener("input", () => {
+        if (area.value) window.localStorage.setItem(key, area.value);
+        else window.localStorage.removeItem(key);
+        count();
+      });
+      area.addEventListener("keydown", (e) => {  // Ctrl+Enter sends; Enter is a newline
+        if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && area.form) {
+          e.preventDefault();
+          area.form.requestSubmit();
+        }
+      });
+      if (area.form) {
+        area.form.addEventListener("balie:sent", () => {
+          window.localStorage.removeItem(key);
+          area.value = "";
+          count();
+        });
+      }
+    });
+  }
+  document.addEventListener("htmx:afterRequest", (e) => {
+    const form = e.detail.elt;
+    if (form && form.tagName === "FORM" && e.detail.successful) {
+      form.dispatchEvent(new CustomEvent("balie:sent"));
+    }
+  });
+
+  /* ---- keyboard shortcuts ------------------------------------------------------------ */
+  function typing(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  }
+  function moveInList(step) {
+    const rows = Array.from(document.querySelectorAll("#conversation-rows .balie-row a"));
+    if (!rows.length) return;
+    let i = rows.findIndex((a) => a.getAttribute("aria-current") === "page");
+    i = i < 0 ? (step > 0 ? 0 : rows.length - 1) : Math.max(0, Math.min(rows.length - 1, i + step));
+    rows[i].click();
+  }
+  const actions = {
+    j: () => moveInList(1),
+    k: () => moveInList(-1),
+    r: () => document.querySelector("[data-shortcut-reply]")?.click(),
+    n: () => document.querySelector("[data-shortcut-note]")?.click(),
+    t: () => document.querySelector("[data-shortcut-transfer]")?.click(),
+    e: () => document.querySelector("[data-shortcut-resolve]")?.click(),
+    "/": () => document.querySelector("[data-shortcut-search]")?.focus(),
+    "?": () => document.getElementById("shortcuts")?.showModal?.(),
+  };
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+    const act = actions[e.key];
+    if (act) { e.preventDefault(); act(); }
+  });
+
+  /* ---- countdowns (offers, the reply window) ----------------------------------------- */
+  function tick() {
+    document.querySelectorAll("[data-until]").forEach((el) => {
+      const left = Math.max(0, Math.round((Date.parse(el.dataset.until) - Date.now()) / 1000));
+      el.textContent = left >= 60 ? `${Math.floor(left / 60)} min ${left % 60} s` : `${left} s`;
+    });
+  }
+
+  function start() {
+    bindDrafts(document);
+    document.addEventListener("htmx:afterSettle", (e) => bindDrafts(e.target));
+    connect();
+    window.setInterval(tick, 1000);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

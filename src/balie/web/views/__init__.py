@@ -1,0 +1,2 @@
+"""The agent workspace's views, one module per page: thin, they read through
+``balie.conversations.access`` and change state through actions."""

@@ -1,0 +1,147 @@
+"""The inbox: the conversations a person may see, by view, filtered, sorted and paginated.
+
+Views: *mine* (assigned to me), *team* (my teams' queues), *unassigned* (waiting for anyone),
+*all* (supervisors). Every list starts from ``access.visible_conversations``, so a view can
+only narrow what the role may see. Counts per view come from one aggregate query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from balie.channels.models import ChannelKind
+from balie.conversations import access
+from balie.conversations.models import Conversation, Message
+from balie.conversations.workflow import Status
+from balie.organisations.models import Agent, Topic
+from balie.web.views.common import EVERYONE, Role, Workspace, workspace_view
+
+PAGE_SIZE = 50
+OPEN = [Status.NEW, Status.QUEUED, Status.ASSIGNED, Status.PENDING, Status.ON_HOLD]
+WAITING = [Status.NEW, Status.QUEUED]
+
+VIEW_LABELS = {
+    "mine": _("My conversations"),
+    "team": _("My teams' queue"),
+    "unassigned": _("Unassigned"),
+    "all": _("All"),
+}
+SORTS = {
+    "waiting": ("last_inbound_at", "pk"),  # longest waiting first
+    "newest": ("-updated_at", "-pk"),
+}
+
+
+def views_for(workspace: Workspace) -> list[str]:
+    """The inbox views a role has, in menu order."""
+    if workspace.role in (Role.SUPERVISOR, Role.ADMINISTRATOR):
+        return ["mine", "team", "unassigned", "all"]
+    return ["mine", "team", "unassigned"]
+
+
+def _view_filter(key: str, agent: Agent | None) -> Q:
+    if key == "mine":
+        return Q(assignee_id=agent.pk if agent else None, status__in=OPEN)
+    if key == "team":
+        teams = list(agent.teams.values_list("pk", flat=True)) if agent else []
+        return Q(team_id__in=teams, status__in=WAITING)
+    if key == "unassigned":
+        return Q(assignee__isnull=True, status__in=WAITING)
+    return Q(status__in=OPEN)
+
+
+def view_counts(workspace: Workspace) -> dict[str, int]:
+    """Open conversations per view, in one query."""
+    keys = views_for(workspace)
+    visible = access.visible_conversations(workspace.user)
+    aggregates = {k: Count("pk", filter=_view_filter(k, workspace.agent)) for k in keys}
+    return {k: int(v) for k, v in visible.aggregate(**aggregates).items()}
+
+
+def nav_views(request: HttpRequest, current: str | None) -> list[dict[str, Any]]:
+    """The left navigation: inbox views with counts, then the pages the role has."""
+    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
+    counts = view_counts(workspace)
+    inbox = reverse("web:inbox")
+    items = [
+        {
+            "key": key,
+            "label": VIEW_LABELS[key],
+            "url": f"{inbox}?view={key}",
+            "count": counts[key],
+            "current": key == current,
+        }
+        for key in views_for(workspace)
+    ]
+    if workspace.is_supervisor:
+        items.append(
+            {
+                "key": "supervisor",
+                "label": _("Supervision"),
+                "url": reverse("web:supervisor"),
+                "count": None,
+                "current": current == "supervisor",
+            }
+        )
+    return items
+
+
+def filtered(request: HttpRequest, view: str) -> QuerySet[Conversation]:
+    """The conversations of ``view`` with the query string's filters applied."""
+    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
+    qs = access.visible_conversations(workspace.user).filter(_view_filter(view, workspace.agent))
+    params = request.GET
+    if channel := params.get("channel"):
+        qs = qs.filter(channel__kind=channel)
+    if topic := params.get("topic"):
+        qs = qs.filter(topic__code=topic)
+    if language := params.get("language"):
+        qs = qs.filter(language=language)
+    if (status := params.get("status")) and status in Status.__members__.values():
+        qs = qs.filter(status=status)
+    return qs
+
+
+def with_preview(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """Rows for the list: names, channel, topic, and the last message's first words."""
+    last = Message.objects.filter(conversation=OuterRef("pk")).exclude(direction="note")
+    return qs.select_related("channel", "topic", "party", "assignee").annotate(
+        last_body=Subquery(last.order_by("-pk").values("body")[:1])
+    )
+
+
+@workspace_view(*EVERYONE)
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The list of conversations of one view, filtered and sorted (htmx swaps the list)."""
+    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
+    view = request.GET.get("view", "mine")
+    if view not in views_for(workspace):
+        view = "mine"
+    sort = request.GET.get("sort", "waiting")
+    qs = filtered(request, view).order_by(*SORTS.get(sort, SORTS["waiting"]))
+    page = Paginator(with_preview(qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    workspace.views = nav_views(request, view)
+    organisation_id = workspace.organisation.pk if workspace.organisation else None
+    context = {
+        "workspace": workspace,
+        "view": view,
+        "view_label": VIEW_LABELS[view],
+        "page": page,
+        "sort": sort,
+        "filters": request.GET,
+        "topics": Topic.objects.filter(organisation_id=organisation_id).order_by("name")
+        if organisation_id
+        else Topic.objects.none(),
+        "statuses": [(s.value, s.value) for s in Status],
+        "channel_kinds": [k for k, _label in ChannelKind.choices],
+        "query": request.GET.urlencode(),
+    }
+    template = "web/_list.html" if request.headers.get("HX-Request") else "web/inbox.html"
+    return render(request, template, context)
