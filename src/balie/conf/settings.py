@@ -241,6 +241,14 @@ AXES_LOCKOUT_CALLABLE = "balie.api.login.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # Balie logs the lockout itself (login_locked_out)
 
+# --- Workspace login ---------------------------------------------------------------------------
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:inbox"
+SESSION_COOKIE_AGE = 60 * int(
+    env("BALIE_SESSION_MINUTES", "480", "Minutes a workspace login lasts without activity.")
+)
+SESSION_SAVE_EVERY_REQUEST = True  # the timeout counts from the last request, not the login
+
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
 LOCALE_PATHS = [SRC_DIR / "locale"]
@@ -343,6 +351,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Conversations, messages, parties, agents and channels of a Balie centre.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "balie.api.schema.add_error_responses",  # every error status, in the one error shape
+    ],
 }
 
 METRICS_TOKEN = env(
