@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -27,7 +27,7 @@ log = structlog.get_logger(__name__)
 LAST_USED_PRECISION = timedelta(hours=1)
 
 
-def do_create_token(user: AbstractBaseUser, *, name: str = "", rotate: bool = False) -> str:
+def do_create_token(user: User, *, name: str = "", rotate: bool = False) -> str:
     """Create an API token for ``user`` and return its key: the only time the key is known.
 
     With ``rotate`` the user's other tokens are revoked in the same transaction.
