@@ -80,15 +80,12 @@ class ConversationViewSet(viewsets.ReadOnlyModelViewSet[Conversation]):
         conversation = access_conversation(request.user, pk, for_action=Action.STATUS)
         body = s.StatusChangeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        from django.db import transaction
-
-        with transaction.atomic():
-            updated = check_change_status(
-                conversation.pk,
-                body.validated_data["status"],
-                actor=acting_agent(request),
-                reason=body.validated_data["reason"],
-            )
+        updated = check_change_status(  # owns its transaction
+            conversation.pk,
+            body.validated_data["status"],
+            actor=acting_agent(request),
+            reason=body.validated_data["reason"],
+        )
         return Response(s.ConversationSerializer(updated).data)
 
     @extend_schema(

@@ -169,15 +169,36 @@ def _agent_statements(agent_ids: list[int]) -> list[Statement]:
     return [_agents_statement(agent_ids), agent_load_statement(agent_ids)]
 
 
+@dataclass(frozen=True)
+class _Table:
+    """One side of a locking read: its SQL alias, model, the attributes read, and a column.
+
+    For the left side the column is the key matched against the ids; for the right side it is
+    the left side's column that points at the right row's id."""
+
+    alias: str
+    model: type[Model]
+    fields: frozenset[str]
+    column: str
+
+
+@dataclass(frozen=True)
+class _Where:
+    """The extra condition ``column = value`` of a locking read."""
+
+    column: str
+    value: str
+
+
 def _entries_statement(entry_ids: list[int]) -> Statement:
     """Lock the waiting ones of ``entry_ids`` and their conversations; an entry or
     conversation locked elsewhere (a message arriving) is skipped this round and retried by
     the next sweep."""
     return _locked_pair(
-        ("e", QueueEntry, _ENTRY, "id"),
-        ("c", Conversation, _CONVERSATION, "conversation_id"),
+        _Table("e", QueueEntry, _ENTRY, "id"),
+        _Table("c", Conversation, _CONVERSATION, "conversation_id"),
         entry_ids,
-        ("e.state", EntryState.WAITING.value),
+        _Where("e.state", EntryState.WAITING.value),
         "e, c",
     )
 
@@ -186,35 +207,32 @@ def _agents_statement(agent_ids: list[int]) -> Statement:
     """Lock the routing states of those of ``agent_ids`` who are present; one locked
     elsewhere (another worker giving that agent work) is skipped: the next candidate is tried."""
     return _locked_pair(
-        ("s", AgentRoutingState, _STATE, "agent_id"),
-        ("a", Agent, _AGENT, "agent_id"),
+        _Table("s", AgentRoutingState, _STATE, "agent_id"),
+        _Table("a", Agent, _AGENT, "agent_id"),
         agent_ids,
-        ("a.presence", Presence.AVAILABLE.value),
+        _Where("a.presence", Presence.AVAILABLE.value),
         "s",
     )
 
 
 def _locked_pair(
-    left: tuple[str, type[Model], frozenset[str], str],
-    right: tuple[str, type[Model], frozenset[str], str],
-    ids: list[int],
-    condition: tuple[str, str],
-    locked: str,
+    left: _Table, right: _Table, ids: list[int], where: _Where, locked: str
 ) -> Statement:
-    """``SELECT`` the ``left`` rows whose key column (its 4th item) is one of ``ids``, joined
-    to the ``right`` row its join column (right's 4th item) points at, where ``condition``
-    holds; locked ``FOR UPDATE OF locked SKIP LOCKED`` where the database can."""
+    """``SELECT`` the ``left`` rows whose key column is one of ``ids``, joined to the ``right``
+    row that left's column points at, where ``where`` holds; locked ``FOR UPDATE OF locked
+    SKIP LOCKED`` where the database can."""
     quote = connection.ops.quote_name
-    (la, lmodel, lfields, key), (ra, rmodel, rfields, join) = left, right
-    where, params = any_of(f"{la}.{key}", ids)
+    la, ra = left.alias, right.alias
+    key, params = any_of(f"{la}.{left.column}", ids)
     # Names from the models' meta; every value is a parameter.
     sql = (
-        f"SELECT {_select(la, lmodel, lfields)}, {_select(ra, rmodel, rfields)}"  # noqa: S608
-        f" FROM {quote(lmodel._meta.db_table)} {la}"
-        f" INNER JOIN {quote(rmodel._meta.db_table)} {ra} ON {ra}.id = {la}.{join}"
-        f" WHERE {where} AND {condition[0]} = %s{_for_update(locked)}"
+        f"SELECT {_select(la, left.model, left.fields)}, "  # noqa: S608
+        f"{_select(ra, right.model, right.fields)}"
+        f" FROM {quote(left.model._meta.db_table)} {la}"
+        f" INNER JOIN {quote(right.model._meta.db_table)} {ra} ON {ra}.id = {la}.{right.column}"
+        f" WHERE {key} AND {where.column} = %s{_for_update(locked)}"
     )
-    return sql, [*params, condition[1]]
+    return sql, [*params, where.value]
 
 
 def _for_update(tables: str) -> str:

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.utils import timezone
-
 from balie.conversations import workflow
-from balie.conversations.actions.status import set_assignee
-from balie.conversations.events import ConversationStatusChanged
+from balie.conversations.actions.status import set_assignee, status_changed
 from balie.conversations.models import Conversation, StatusChange
 from balie.conversations.workflow import Status
-from balie.core import events
+from balie.core import clock, events
 from balie.core.errors import WorkflowViolation
 from balie.core.sql import Statement, insert_statement, run_statements, update_statement
 from balie.organisations.models import Agent
@@ -56,7 +53,7 @@ def do_assign_many(
         moves.append((conversation, agent, source))
     if not moves:
         return []
-    now = timezone.now()  # what auto_now would write; bulk_update does not run it
+    now = clock.now()  # what auto_now would write; the UPDATE below does not run it
     history: list[StatusChange] = []
     with events.batch():
         for conversation, agent, source in moves:
@@ -66,23 +63,7 @@ def do_assign_many(
                 continue  # a reassignment: no status change, as in do_assign
             conversation.status = Status.ASSIGNED
             history.append(
-                StatusChange(
-                    conversation=conversation,
-                    from_status=source,
-                    to_status=Status.ASSIGNED,
-                    actor=actor,
-                    reason=reason[:500],
-                )
-            )
-            events.publish(
-                ConversationStatusChanged(
-                    conversation_id=conversation.pk,
-                    from_status=source.value,
-                    to_status=Status.ASSIGNED.value,
-                    actor_agent_id=actor.pk if actor else None,
-                    reason=reason[:500],
-                    organisation_id=conversation.organisation_id,
-                )
+                status_changed(conversation, source, Status.ASSIGNED, actor=actor, reason=reason)
             )
         changed = [conversation for conversation, _, _ in moves]
         writes = [

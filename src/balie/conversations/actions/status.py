@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.db import transaction
+
 from balie.conversations import workflow
 from balie.conversations.events import ConversationAssigned, ConversationStatusChanged
 from balie.conversations.models import Conversation, StatusChange
@@ -68,25 +70,7 @@ def do_change_statuses(
             conversation.resolved_at = now
         if target == Status.QUEUED and conversation.assignee_id is not None:
             set_assignee(conversation, None, actor=actor, reason=reason or "unassigned")
-        history.append(
-            StatusChange(
-                conversation=conversation,
-                from_status=source,
-                to_status=target,
-                actor=actor,
-                reason=reason[:500],
-            )
-        )
-        publish(
-            ConversationStatusChanged(
-                conversation_id=conversation.pk,
-                from_status=source.value,
-                to_status=target.value,
-                actor_agent_id=actor.pk if actor else None,
-                reason=reason[:500],
-                organisation_id=conversation.organisation_id,
-            )
-        )
+        history.append(status_changed(conversation, source, target, actor=actor, reason=reason))
     Conversation.objects.filter(pk__in=[c.pk for c in conversations]).update(**changes)
     StatusChange.objects.bulk_create(history)
     if target == Status.RESOLVED:
@@ -96,16 +80,50 @@ def do_change_statuses(
             do_record_klantcontact(conversation, agent=actor or conversation.assignee)
 
 
+def status_changed(
+    conversation: Conversation,
+    source: Status,
+    target: Status,
+    *,
+    actor: Agent | None,
+    reason: str,
+) -> StatusChange:
+    """The history row of one status move (for the caller to insert, with its batch) and its
+    ``ConversationStatusChanged`` event, published now: the one place both are built.
+
+    Precondition: inside a transaction, the move checked against the workflow table.
+    """
+    publish(
+        ConversationStatusChanged(
+            conversation_id=conversation.pk,
+            from_status=source.value,
+            to_status=target.value,
+            actor_agent_id=actor.pk if actor else None,
+            reason=reason[:500],
+            organisation_id=conversation.organisation_id,
+        )
+    )
+    return StatusChange(
+        conversation=conversation,
+        from_status=source,
+        to_status=target,
+        actor=actor,
+        reason=reason[:500],
+    )
+
+
 def check_change_status(
     conversation_id: int, target: str, *, actor: Agent | None, reason: str = ""
 ) -> Conversation:
-    """Validate a requested status change (from the API or workspace) and apply it."""
+    """Validate a requested status change (from the API or workspace) and apply it, in its
+    own transaction (joining the caller's, if any)."""
     try:
         status = Status(target)
     except ValueError as exc:
         raise WorkflowViolation(f"unknown status {target!r}", code="unknown_status") from exc
-    conversation = lock_conversation(conversation_id)
-    return do_change_status(conversation, status, actor=actor, reason=reason)
+    with transaction.atomic():
+        conversation = lock_conversation(conversation_id)
+        return do_change_status(conversation, status, actor=actor, reason=reason)
 
 
 def set_assignee(
