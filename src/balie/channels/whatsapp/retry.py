@@ -44,7 +44,8 @@ def max_attempts() -> int:
 
 def backoff(attempts: int) -> timedelta:
     """Wait after failure number ``attempts`` (1-based): 1, 4, 16, 64 minutes, … capped."""
-    return min(FIRST_BACKOFF * 4 ** max(attempts - 1, 0), MAX_BACKOFF)
+    wait: timedelta = FIRST_BACKOFF * 4 ** min(max(attempts - 1, 0), 8)  # 4⁸ min > the cap
+    return min(wait, MAX_BACKOFF)
 
 
 def describe(exc: BaseException) -> str:
