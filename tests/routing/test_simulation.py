@@ -56,10 +56,27 @@ def test_the_command_prints_the_contract_json(capsys):
     assert main(["routing", "simulate", str(EXAMPLES / "scarce_language.json")]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out["policies"]) == {"balie", "round_robin", "longest_idle"}
-    fields = {"service_level", "asa_s", "abandoned", "occupancy", "language_match", "skill_match"}
+    fields = {"service_level", "asa_s", "abandoned", "occupancy", "language_match", "skill_match",
+              "language_match_strict", "skill_match_strict"}  # fmt: skip
     for policy in out["policies"].values():
         assert fields <= set(policy)
     assert set(out["erlang_c_pooled"]) == {"voice", "voice_ar", "voice_ti"}
+
+
+def test_any_level_is_a_match_and_the_strict_share_counts_the_match_level():
+    """skill_match counts levels 1-5 (the contract); skill_match_strict only match_level up."""
+    scenario = pooled(hours=8)
+    for n, agent in enumerate(scenario["agents"]):  # type: ignore[attr-defined]
+        agent["skills"] = {"q": 1 if n % 2 else 4}
+        agent["languages"] = {"nl": 2}
+    result = simulate(parse(scenario))["policies"]
+    for policy in result.values():
+        assert (policy["skill_match"], policy["language_match"]) == (1.0, 1.0)
+        assert 0.0 < policy["skill_match_strict"] < 1.0
+        assert policy["language_match_strict"] == 0.0
+    scenario["match_level"] = 1
+    for policy in simulate(parse(scenario))["policies"].values():
+        assert policy["skill_match_strict"] == policy["language_match_strict"] == 1.0
 
 
 def test_an_invalid_scenario_is_refused_with_the_field(tmp_path, capsys):

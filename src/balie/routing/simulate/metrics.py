@@ -13,12 +13,15 @@ def summarise(sim: Simulation) -> dict[str, Any]:
 
     Service level: answered within the channel's target / all arrivals of that channel (an
     abandoned or never-answered contact counts as missed). ASA over answered contacts.
+    ``language_match`` and ``skill_match``: the share of served contacts whose agent has the
+    language and the topic's skill at any level 1–5 (the contract's meaning);
+    ``…_strict``: at the scenario's ``match_level`` (default 3) or better.
     """
     scenario = sim.scenario
     within: dict[str, int] = dict.fromkeys(scenario.channels, 0)
     total: dict[str, int] = dict.fromkeys(scenario.channels, 0)
     waits: dict[str, list[float]] = {c: [] for c in scenario.channels}
-    served = abandoned = language_ok = skill_ok = 0
+    served = abandoned = language_ok = skill_ok = language_strict = skill_strict = 0
     for contact in sim.contacts:
         channel = contact.need.channel
         total[channel] += 1
@@ -31,14 +34,21 @@ def summarise(sim: Simulation) -> dict[str, Any]:
         within[channel] += wait <= scenario.channels[channel].target_s
         served += 1
         profile = sim.agents[contact.agent].profile
-        language_ok += profile.languages.get(contact.need.language, 0) >= scenario.match_level
-        skill_ok += profile.skills.get(contact.need.topic, 0) >= scenario.match_level
+        language = profile.languages.get(contact.need.language, 0)
+        skill = profile.skills.get(contact.need.topic, 0)
+        language_ok, skill_ok = language_ok + (language >= 1), skill_ok + (skill >= 1)
+        language_strict += language >= scenario.match_level
+        skill_strict += skill >= scenario.match_level
     staffed = sum(
         max(0.0, min(a.shift[1], scenario.hours) - max(a.shift[0], 0.0)) * 3600.0
         for a in sim.agents.values()
     )
     busy = sum(a.busy_area for a in sim.agents.values())
     present = [c for c in scenario.channels if total[c]]
+
+    def share(n: int) -> float:
+        return round(n / served, 4) if served else 0.0
+
     return {
         "service_level": {c: round(within[c] / total[c], 4) for c in present},
         "asa_s": {
@@ -46,8 +56,10 @@ def summarise(sim: Simulation) -> dict[str, Any]:
         },
         "abandoned": round(abandoned / max(len(sim.contacts), 1), 4),
         "occupancy": round(busy / staffed, 4) if staffed else 0.0,
-        "language_match": round(language_ok / served, 4) if served else 0.0,
-        "skill_match": round(skill_ok / served, 4) if served else 0.0,
+        "language_match": share(language_ok),
+        "skill_match": share(skill_ok),
+        "language_match_strict": share(language_strict),
+        "skill_match_strict": share(skill_strict),
         "contacts": len(sim.contacts),
         "unanswered": len(sim.contacts) - served - abandoned,
     }

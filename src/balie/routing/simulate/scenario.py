@@ -50,7 +50,8 @@ class ArrivalSpec:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A whole scenario. ``match_level``: the level counted as a language/skill match."""
+    """A whole scenario. ``match_level``: the level counted as a strict language/skill match
+    (``…_match_strict``; ``…_match`` counts any level)."""
 
     seed: int
     hours: float
