@@ -30,8 +30,8 @@ from balie.channels.base import SendError
 from balie.channels.models import Channel, OutboxEntry, OutboxState
 from balie.channels.registry import adapter_for
 from balie.conversations.actions import do_update_delivery_status
-from balie.conversations.actions.delivery import do_update_delivery_statuses
-from balie.conversations.delivery import DeliveryStatus
+from balie.conversations.actions.delivery import Report, do_update_delivery_statuses
+from balie.conversations.delivery import OUTCOME_UNKNOWN, DeliveryStatus
 from balie.conversations.events import ReplyQueued
 from balie.conversations.models import Message
 from balie.core import clock
@@ -51,9 +51,9 @@ SEND_CHUNK = 8
 LOST_AFTER = timedelta(minutes=2)
 #: entries one sweep takes on
 SWEEP_LIMIT = 1000
-OUTCOME_UNKNOWN = (
-    "outcome_unknown",
-    "Balie stopped while sending; the message may have arrived. Check before sending it again.",
+#: the error text of an attempt whose outcome is unknown (its code: ``OUTCOME_UNKNOWN``)
+OUTCOME_UNKNOWN_TEXT = (
+    "Balie stopped while sending; the message may have arrived. Check before sending it again."
 )
 _ENTRY_FIELDS = ["state", "attempts", "next_attempt_at", "claimed_at", "last_error"]
 
@@ -71,7 +71,8 @@ def deliver_later(message_id: int) -> None:
 
 def backoff(attempts: int) -> timedelta:
     """Wait before attempt ``attempts + 1``: 2 s, 8 s, 32 s, … capped at 15 minutes."""
-    return min(FIRST_BACKOFF * 4 ** (attempts - 1), MAX_BACKOFF)
+    factor: int = 4 ** (attempts - 1)
+    return min(FIRST_BACKOFF * factor, MAX_BACKOFF)
 
 
 def deliver(message_id: int) -> None:
@@ -98,17 +99,16 @@ def _deliver_chunk(message_ids: list[int]) -> None:
         sent.append((entry, result.provider_id))
     if not sent:
         return
-    now = clock.now()
     with transaction.atomic():
-        # locks the messages, moves them to "sent" and publishes; the send's own fields and
-        # the entries are written with it (one round trip on PostgreSQL)
+        # locks the messages, moves them to "sent" (with ``sent_at``) and publishes; the send's
+        # own fields and the entries are written with it (one round trip on PostgreSQL)
         writes: list[Statement] = []
-        reports = [(entry.pk, DeliveryStatus.SENT, "", "") for entry, _ in sent]
+        reports = [Report(entry.pk, DeliveryStatus.SENT) for entry, _ in sent]
         rows = do_update_delivery_statuses(reports, defer=writes)
         for row, (entry, provider_id) in zip(rows, sent, strict=True):
-            row.provider_id, row.sent_at, row.error_code, row.error_text = provider_id, now, "", ""
+            row.provider_id, row.error_code, row.error_text = provider_id, "", ""
             entry.state, entry.next_attempt_at, entry.last_error = OutboxState.SENT, None, ""
-        fields = ["provider_id", "sent_at", "error_code", "error_text"]
+        fields = ["provider_id", "error_code", "error_text"]
         entries = [entry for entry, _ in sent]
         run_statements(
             [
@@ -160,11 +160,14 @@ def _start_attempt(entry: OutboxEntry, now: datetime) -> bool:
         return False
     if entry.state == OutboxState.SENDING and not adapter_for(message.channel).idempotent_sends:
         log.warning("message_send_outcome_unknown", message_id=message.pk)
-        code, text = OUTCOME_UNKNOWN
         do_update_delivery_status(
-            message.pk, DeliveryStatus.FAILED, error_code=code, error_text=text
+            message.pk,
+            DeliveryStatus.FAILED,
+            error_code=OUTCOME_UNKNOWN,
+            error_text=OUTCOME_UNKNOWN_TEXT,
         )
-        entry.state, entry.next_attempt_at, entry.last_error = OutboxState.FAILED, None, code
+        entry.state, entry.next_attempt_at = OutboxState.FAILED, None
+        entry.last_error = OUTCOME_UNKNOWN
         return False
     entry.state, entry.attempts, entry.claimed_at = OutboxState.SENDING, entry.attempts + 1, now
     entry.next_attempt_at = now + STUCK_AFTER  # counts as stuck from then on
