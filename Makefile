@@ -25,6 +25,7 @@ demo: $(STAMP)
 	$(BIN)/balie demo
 
 test: $(STAMP)
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 bash scripts/ensure-browser.sh
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
