@@ -70,6 +70,9 @@ class Conversation(models.Model):
     last_inbound_at = models.DateTimeField(_("last inbound message"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    labels = models.ManyToManyField(
+        "conversations.Label", blank=True, related_name="conversations", verbose_name=_("labels")
+    )
 
     class Meta:
         verbose_name = _("conversation")
@@ -81,6 +84,50 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.subject or self.channel}"
+
+
+class Label(models.Model):
+    """A word agents attach to conversations to find them again (per organisation; no colour:
+    a label is read, never recognised by colour alone)."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, verbose_name=_("organisation")
+    )
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        verbose_name = _("label")
+        verbose_name_plural = _("labels")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="label_once_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationChange(models.Model):
+    """A row per edit of a conversation's facts (topic, language, labels, transfer): who
+    changed what, when, and why; the conversation's history beside its status changes."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(_("field"), max_length=16)
+    old_value = models.CharField(_("old value"), max_length=500, blank=True)
+    new_value = models.CharField(_("new value"), max_length=500, blank=True)
+    actor = models.ForeignKey(
+        "organisations.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("conversation change")
+        verbose_name_plural = _("conversation changes")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} → {self.new_value}"
 
 
 class StatusChange(models.Model):
@@ -177,6 +224,29 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename or self.content_type
+
+
+class Mention(models.Model):
+    """A colleague named with ``@username`` in an internal note; ``seen_at`` once they opened
+    the conversation after it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
+    agent = models.ForeignKey(
+        "organisations.Agent", on_delete=models.CASCADE, related_name="mentions"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    seen_at = models.DateTimeField(_("seen at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "agent"], name="mention_once_per_note")
+        ]
+        indexes = [models.Index(fields=["agent", "seen_at"])]
+
+    def __str__(self) -> str:
+        return f"@{self.agent_id} in {self.message_id}"
 
 
 class Klantcontact(models.Model):
