@@ -60,6 +60,9 @@ REALTIME_EVENTS = (
     "note_added",
     "delivery_status_changed",
     "agent_presence_changed",
+    "conversation_changed",
+    "agent_mentioned",  # to the mentioned agent's group only (the event names no organisation)
+    "call_connected",  # to the agent's group only: their workspace opens the call's contact
 )
 for _name in REALTIME_EVENTS:
     HANDLERS.setdefault(_name, []).append(Handler("balie.web.realtime.push", durable=False))

@@ -81,3 +81,36 @@ class DeliveryStatusChanged(Event):
 class KlantcontactRecorded(Event):
     klantcontact_id: int
     conversation_id: int
+
+
+@event("conversation_changed")
+@dataclass(frozen=True)
+class ConversationChanged(Event):
+    """A fact of the conversation was edited: ``field`` is topic, language, labels or team."""
+
+    conversation_id: int
+    field: str
+    actor_agent_id: int | None
+    organisation_id: int | None = None  # lets realtime pushes skip a lookup
+
+
+@event("agent_mentioned")
+@dataclass(frozen=True)
+class AgentMentioned(Event):
+    """A colleague was named in a note. No organisation on purpose: the push goes to the
+    mentioned agent's group only, not to everyone of the organisation."""
+
+    agent_id: int
+    conversation_id: int
+    message_id: int
+    by_agent_id: int | None
+
+
+@event("call_connected")
+@dataclass(frozen=True)
+class CallConnected(Event):
+    """The PBX connected a call to an agent: their workspace opens the contact. Pushed to
+    the agent's group only."""
+
+    agent_id: int
+    conversation_id: int

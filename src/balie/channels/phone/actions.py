@@ -17,9 +17,11 @@ from django.db import transaction
 from balie.channels.models import Channel
 from balie.conversations.actions import InboundMessage, do_change_status, do_receive_message
 from balie.conversations.actions.status import lock_conversation
+from balie.conversations.events import CallConnected
 from balie.conversations.workflow import Status
 from balie.core import clock
 from balie.core.errors import InvalidInput, NotFound
+from balie.core.events import publish
 from balie.organisations.models import Agent
 from balie.parties.actions import AddressClaim, SenderIdentity
 from balie.routing.actions import do_move_entry, do_withdraw_offers, lock_entry
@@ -129,6 +131,22 @@ def _end_superseded(call: Call, at: datetime) -> Call:
     return call
 
 
+def _answer(call: Call, offer: Offer | None, at: datetime) -> Call:
+    """The agent picked up: the reservation becomes the assignment, the wait is measured and
+    the agent's workspace opens the contact (``CallConnected``)."""
+    if offer is not None:
+        do_accept_offer(offer.pk, Agent.objects.get(pk=offer.agent_id))
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call.pk)
+        conversation = lock_conversation(call.conversation_id)
+        call.answered_at, call.agent_id = at, conversation.assignee_id
+        call.wait_s = max(0.0, (at - call.queued_at).total_seconds())
+        call.save(update_fields=["answered_at", "agent", "wait_s"])
+        if call.agent_id:
+            publish(CallConnected(agent_id=call.agent_id, conversation_id=conversation.pk))
+    return call
+
+
 def do_call_event(channel: Channel, call_id: str, kind: str, at_raw: str | None = None) -> Call:
     """Apply a PBX call event: answered, rejected (reservation refused), abandoned, ended."""
     if kind not in CALL_EVENTS:
@@ -146,15 +164,7 @@ def do_call_event(channel: Channel, call_id: str, kind: str, at_raw: str | None 
         do_decline_offer(offer.pk, Agent.objects.get(pk=offer.agent_id))
         return call
     if kind == "answered" and call.answered_at is None:
-        if offer is not None:
-            do_accept_offer(offer.pk, Agent.objects.get(pk=offer.agent_id))
-        with transaction.atomic():
-            call = Call.objects.select_for_update().get(pk=call.pk)
-            conversation = lock_conversation(call.conversation_id)
-            call.answered_at, call.agent_id = at, conversation.assignee_id
-            call.wait_s = max(0.0, (at - call.queued_at).total_seconds())
-            call.save(update_fields=["answered_at", "agent", "wait_s"])
-        return call
+        return _answer(call, offer, at)
     if kind in ("abandoned", "ended") and call.ended_at is None and _superseded(call):
         return _end_superseded(call, at)  # the caller's later call keeps the conversation
     if kind in ("abandoned", "ended") and call.ended_at is None:

@@ -16,8 +16,15 @@ LANGUAGE_639_2 = {
 }  # fmt: skip
 
 
-def do_record_klantcontact(conversation: Conversation, *, agent: Agent | None) -> Klantcontact:
-    """Record the handled contact of ``conversation``.
+def do_record_klantcontact(
+    conversation: Conversation,
+    *,
+    agent: Agent | None,
+    inhoud: str | None = None,
+    gelukt: bool | None = None,
+) -> Klantcontact:
+    """Record the handled contact of ``conversation``; ``inhoud`` and ``gelukt`` as the agent
+    gave them (the after-call form), else the first inbound text and "answered or not".
 
     Precondition: inside the transaction that resolves the conversation.
     """
@@ -32,9 +39,13 @@ def do_record_klantcontact(conversation: Conversation, *, agent: Agent | None) -
         agent=agent,
         kanaal=conversation.channel.kind[:50],
         onderwerp=(topic_name or conversation.subject or "Algemene vraag")[:200],
-        inhoud=(first_inbound.body if first_inbound else "")[:1000],
+        inhoud=(inhoud if inhoud is not None else first_inbound.body if first_inbound else "")[
+            :1000
+        ],
         taal=LANGUAGE_639_2.get(conversation.language or "nl", "und"),
-        indicatie_contact_gelukt=conversation.first_response_at is not None,
+        indicatie_contact_gelukt=(
+            gelukt if gelukt is not None else conversation.first_response_at is not None
+        ),
         plaatsgevonden_op=first_inbound.created_at if first_inbound else clock.now(),
         referentienummer=f"BAL-{conversation.pk:07d}",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 
@@ -27,13 +28,18 @@ def do_change_status(
     *,
     actor: Agent | None = None,
     reason: str = "",
+    klantcontact: dict[str, Any] | None = None,
 ) -> Conversation:
     """Move ``conversation`` to ``target`` per the workflow table; records history and events.
 
-    Precondition: inside a transaction, ``conversation`` locked (``lock_conversation``).
-    Raises WorkflowViolation if the table does not allow the move.
+    ``klantcontact``: what the agent gave for the klantcontact a resolution records
+    (``inhoud``, ``gelukt``; the after-call form). Precondition: inside a transaction,
+    ``conversation`` locked (``lock_conversation``). Raises WorkflowViolation if the table
+    does not allow the move.
     """
-    do_change_statuses([conversation], target, actor=actor, reason=reason)
+    do_change_statuses(
+        [conversation], target, actor=actor, reason=reason, klantcontact=klantcontact
+    )
     return conversation
 
 
@@ -43,6 +49,7 @@ def do_change_statuses(
     *,
     actor: Agent | None = None,
     reason: str = "",
+    klantcontact: dict[str, Any] | None = None,
 ) -> None:
     """:func:`do_change_status` for many conversations: every move is checked before anything
     is written; then one UPDATE, one INSERT of history rows, the events in order.
@@ -77,7 +84,9 @@ def do_change_statuses(
         from balie.conversations.actions.klantcontact import do_record_klantcontact
 
         for conversation in conversations:
-            do_record_klantcontact(conversation, agent=actor or conversation.assignee)
+            do_record_klantcontact(
+                conversation, agent=actor or conversation.assignee, **(klantcontact or {})
+            )
 
 
 def status_changed(
