@@ -106,3 +106,67 @@ def test_the_second_chance_uses_an_agent_the_batch_locked_for_another_contact(
     assert result[entries[first.pk]].agent_id == shared.pk
     assert result[entries[later.pk]].agent_id == shared.pk
     assert Conversation.objects.filter(assignee=shared, status="assigned").count() == 2
+
+
+#: Statements of one claim that assigns (auto-accept) every contact of its batch, whatever
+#: its size. SQLite: the savepoint; lock entries with conversations, lock agents, count their
+#: load; write conversations, status history, routing records, entries, agent states; release.
+#: PostgreSQL: the savepoint, the three reads in one round trip, the writes in one, release.
+CLAIM_QUERIES = {"sqlite": 10, "postgresql": 4}
+
+
+def _claim_queries(org, web, passport, make_agent, run_tasks, contacts: int) -> int:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    waiting = [_queued(web, run_tasks, f"c{n}@example.nl") for n in range(contacts)]
+    agents = [
+        make_agent(f"q{contacts}_{i}", skills={passport: 3}, channels={"webchat": 4})
+        for i in range(contacts)
+    ]
+    board = boards.board_for(org, clock.now(), fresh=True)
+    entries = {e.conversation_id: e.pk for e in QueueEntry.objects.all()}
+    requests = [
+        Request(entries[c.pk], NEED, [a.pk for a in agents[i:] + agents[:i]])
+        for i, c in enumerate(waiting)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        result = claim(board, requests)
+    assert all(c.agent_id is not None for c in result.values())
+    return len(queries)
+
+
+@pytest.mark.parametrize("contacts", [1, 12])
+def test_a_claim_takes_the_same_statements_for_one_contact_or_many(
+    org, web, passport, make_agent, run_tasks, contacts
+):
+    """A claim's statement count does not grow with its batch (one write per table)."""
+    from django.db import connection
+
+    used = _claim_queries(org, web, passport, make_agent, run_tasks, contacts)
+    assert used == CLAIM_QUERIES[connection.vendor]
+
+
+#: A sweep over one batch, the same for 2 contacts or 20: reloading the board, the batch's
+#: locking read and its entries, the claim (above), and the empty batch that ends the sweep.
+SWEEP_QUERIES = {"sqlite": 26, "postgresql": 16}
+
+
+@pytest.mark.parametrize("contacts", [2, 20])
+def test_a_sweep_takes_the_same_statements_for_few_contacts_or_many(
+    org, web, passport, make_agent, run_tasks, contacts
+):
+    """Sweeping one batch costs a fixed number of statements, not one per contact or agent."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from balie.routing.engine import sweep_organisation
+
+    for n in range(contacts):
+        _queued(web, run_tasks, f"s{n}@example.nl")
+    for i in range(contacts):
+        make_agent(f"s{i}", skills={passport: 3}, channels={"webchat": 2}, presence="available")
+    with CaptureQueriesContext(connection) as queries:
+        placed = sweep_organisation(org.pk)
+    assert placed == contacts
+    assert len(queries) == SWEEP_QUERIES[connection.vendor]
