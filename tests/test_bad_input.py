@@ -339,3 +339,13 @@ def test_supervisor_input_must_be_an_object(api, conversation):
     """A JSON list where an object belongs answers 400, not a 500."""
     url = f"/routing/conversations/{conversation.pk}/reprioritise/"
     assert api.post(url, [1, 2], format="json").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/conversations/0.5/", "/routing/offers/%C2%84/accept/", "/api/v1/nothing/"]
+)
+def test_paths_no_route_matches_answer_json_404_under_the_api(api, path):
+    """A path under the API that no route matches answers the API's JSON 404, not a page."""
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

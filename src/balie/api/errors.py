@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -51,3 +52,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = getattr(exc, "detail", str(exc))
         response.data = error_body(code, str(detail))
     return response
+
+
+#: paths whose clients are programs: a path no route matches answers JSON there
+JSON_PREFIXES = ("/api/", "/routing/", "/attachments/", "/phone/", "/webhooks/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler404``: under :data:`JSON_PREFIXES` the API's JSON error (a path no route
+    matches, such as ``/api/v1/conversations/0.5/``), elsewhere Django's page."""
+    if request.path.startswith(JSON_PREFIXES):
+        return JsonResponse(error_body("not_found", "not found"), status=404)
+    return defaults.page_not_found(request, exception)

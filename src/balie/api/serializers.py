@@ -44,7 +44,7 @@ class StatusChangeSerializer(serializers.ModelSerializer[StatusChange]):
 
 class ConversationSerializer(serializers.ModelSerializer[Conversation]):
     channel_kind = serializers.CharField(source="channel.kind", read_only=True)
-    topic = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    topic = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     party_name = serializers.CharField(source="party.display_name", read_only=True)
 
     class Meta:

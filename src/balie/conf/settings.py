@@ -355,6 +355,10 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "balie.api.schema.add_error_responses",  # every error status, in the one error shape
     ],
+    # ``<id:…>`` (balie.core.converters): a database id
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    },
 }
 
 METRICS_TOKEN = env(
