@@ -198,3 +198,48 @@ def test_the_migration_moves_pending_state_out_of_metadata(conversation_id, agen
     assert moved[sending.pk].next_attempt_at == now + delivery.STUCK_AFTER
     assert (moved[fresh.pk].state, moved[fresh.pk].attempts) == ("queued", 0)
     assert not Message.objects.filter(metadata__has_key="outbox").exists()
+
+
+def test_an_idempotent_resend_gives_up_after_the_last_attempt(
+    conversation_id, agent, simulator, time_machine, monkeypatch
+):
+    """Even with ``idempotent_sends`` a stuck attempt is not sent again after MAX_ATTEMPTS."""
+    monkeypatch.setattr(WhatsAppAdapter, "idempotent_sends", True)
+    (reply,) = replies(conversation_id, agent, 1)
+    OutboxEntry.objects.filter(pk=reply.pk).update(
+        state=OutboxState.SENDING,
+        attempts=delivery.MAX_ATTEMPTS,
+        claimed_at=clock.now(),
+        next_attempt_at=clock.now(),
+    )
+    count = len(simulator.sent)
+    assert delivery.sweep_outbox() == 1
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.error_code) == ("failed", "outcome_unknown")
+    assert entry(reply).state == "failed"
+    assert len(simulator.sent) == count
+
+
+def test_an_unexpected_error_in_one_send_leaves_the_chunk_recorded(
+    conversation_id, agent, simulator, monkeypatch
+):
+    """A bug while sending one message (not a SendError) makes only that message wait for a
+    retry; the others of the chunk are sent and recorded as sent."""
+    first, second = replies(conversation_id, agent, 2)
+    OutboxEntry.objects.filter(pk__in=[first.pk, second.pk]).update(
+        state=OutboxState.QUEUED, next_attempt_at=clock.now()
+    )
+    real_send = WhatsAppAdapter.send
+
+    def flaky(self, message):  # type: ignore[no-untyped-def]
+        if message.pk == first.pk:
+            raise KeyError("payload bug")
+        return real_send(self, message)
+
+    monkeypatch.setattr(WhatsAppAdapter, "send", flaky)
+    delivery.deliver_many([first.pk, second.pk])
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert second.delivery_status == "sent"
+    assert entry(first).state == "waiting"
+    assert entry(first).last_error == "internal_error: KeyError"

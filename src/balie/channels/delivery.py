@@ -96,6 +96,12 @@ def _deliver_chunk(message_ids: list[int]) -> None:
         except SendError as exc:
             _record_refusal(entry.pk, exc)
             continue
+        except Exception as exc:  # a bug while building or sending: this message alone waits
+            log.exception("message_send_error", message_id=entry.pk)
+            _record_refusal(
+                entry.pk, SendError("internal_error", type(exc).__name__, retryable=True)
+            )
+            continue
         sent.append((entry, result.provider_id))
     if not sent:
         return
@@ -158,7 +164,10 @@ def _start_attempt(entry: OutboxEntry, now: datetime) -> bool:
         if message.delivery_status == DeliveryStatus.FAILED:
             entry.state = OutboxState.FAILED
         return False
-    if entry.state == OutboxState.SENDING and not adapter_for(message.channel).idempotent_sends:
+    resendable = (  # an idempotent adapter's stuck attempt is sent again, MAX_ATTEMPTS times
+        adapter_for(message.channel).idempotent_sends and entry.attempts < MAX_ATTEMPTS
+    )
+    if entry.state == OutboxState.SENDING and not resendable:
         log.warning("message_send_outcome_unknown", message_id=message.pk)
         do_update_delivery_status(
             message.pk,
