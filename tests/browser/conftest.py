@@ -110,6 +110,7 @@ class LiveApp:
         self.port = 0
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._ingress: Any = None
         self.worker = InProcessWorker(poll_seconds=0.1)
 
     @property
@@ -125,6 +126,7 @@ class LiveApp:
 
         sock = _loopback_socket(self.port)
         self.port = sock.getsockname()[1]
+        self._fresh_ingress(application)
         config = uvicorn.Config(
             application,
             log_level="warning",
@@ -145,11 +147,27 @@ class LiveApp:
         return self
 
     def stop(self) -> None:
-        """Stop serving: open WebSockets are closed (1012), the port is freed."""
+        """Stop serving: open WebSockets are closed (1012), the port is freed, the ingress's
+        writer and lookup threads let go of their database connections."""
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(10)
+        if self._ingress is not None:
+            self._ingress.close()
+
+    def _fresh_ingress(self, application: Any) -> None:
+        """The lean WhatsApp ingress lives as long as the process and caches channels by key:
+        give it a new cache and writer per start, as a new process would have."""
+        from balie.channels.whatsapp.groupcommit import GroupCommitter
+        from balie.channels.whatsapp.ingress import ChannelCache, WhatsAppIngress
+
+        ingress = application.application_mapping["http"]
+        while not isinstance(ingress, WhatsAppIngress):
+            ingress = ingress.app  # through BodyLimit
+        ingress.channels = ChannelCache()
+        ingress.committer = GroupCommitter()
+        self._ingress = ingress
 
     def start_worker(self) -> None:
         """Run the task worker (event handlers, routing, deliveries) as ``balie serve`` does."""
@@ -157,18 +175,32 @@ class LiveApp:
 
 
 @pytest.fixture
-def live_app(transactional_db: None) -> Iterator[LiveApp]:
-    """The application served on a free loopback port, the worker running, for one test."""
+def live_app(transactional_db: None, settings: Any) -> Iterator[LiveApp]:
+    """The application served on a free loopback port, the worker running, for one test.
+
+    Connections made by the server's threads are closed after each request and task
+    (CONN_MAX_AGE 0), so none outlives the test and PostgreSQL can drop the test database.
+    Passwords are hashed with a fast hasher: PBKDF2 costs seconds per login on shared cores.
+    """
+    from django.db import connections
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    db = connections.settings["default"]  # the dict every thread's connection is made from
+    max_age = db.get("CONN_MAX_AGE", 0)
+    db["CONN_MAX_AGE"] = 0
     app = LiveApp().start()
     app.start_worker()
-    yield app
-    app.stop()
-    app.worker.stop()
+    try:
+        yield app
+    finally:
+        app.stop()
+        app.worker.stop()
+        db["CONN_MAX_AGE"] = max_age
 
 
 @pytest.fixture
-def organisation(transactional_db: None) -> Any:
-    """The organisation the people of these tests work for."""
+def organisation(live_app: LiveApp) -> Any:
+    """The organisation the people of these tests work for (made once the server runs)."""
     return factories.OrganisationFactory(slug="testgemeente", name="Gemeente Testdam")
 
 
