@@ -27,7 +27,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: paths that take file uploads, and so the larger limit
-UPLOAD_PATHS = re.compile(r"^/api/v1/conversations/[^/]+/files/$")
+UPLOAD_PATHS = re.compile(r"^/(api/v1/conversations/[^/]+/files|gesprekken/\d+/bestand)/$")
 
 
 def limit_for(path: str) -> int:

@@ -3,7 +3,15 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from balie.web.views import auth, conversation, inbox, offers, supervisor
+from balie.web.views import (
+    auth,
+    composer,
+    conversation,
+    conversation_actions,
+    inbox,
+    offers,
+    supervisor,
+)
 
 app_name = "web"
 
@@ -14,6 +22,17 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("gesprekken/", inbox.inbox, name="inbox"),
     path("gesprekken/<id:pk>/", conversation.detail, name="conversation"),
+    path("gesprekken/<id:pk>/live/", conversation.live, name="conversation_live"),
+    path("gesprekken/<id:pk>/ouder/", conversation.older, name="conversation_older"),
+    path("gesprekken/<id:pk>/antwoord/", composer.reply, name="reply"),
+    path("gesprekken/<id:pk>/notitie/", composer.note, name="note"),
+    path("gesprekken/<id:pk>/sjabloon/", composer.template, name="template"),
+    path("gesprekken/<id:pk>/bestand/", composer.upload, name="upload"),
+    path("gesprekken/<id:pk>/berichten/<id:message_pk>/opnieuw/", composer.retry, name="retry"),
+    path("gesprekken/<id:pk>/overdragen/", conversation_actions.transfer, name="transfer"),
+    path("gesprekken/<id:pk>/gegevens/", conversation_actions.facts, name="facts"),
+    path("gesprekken/<id:pk>/nawerk/", conversation_actions.wrap_up, name="wrap_up"),
+    path("gesprekken/<id:pk>/status/<str:move>/", conversation_actions.status, name="status"),
     path("aanbiedingen/", offers.offers, name="offers"),
     path("aanbiedingen/<id:pk>/<str:answer>/", offers.answer, name="offer_answer"),
     path("supervisie/", supervisor.wall, name="supervisor"),

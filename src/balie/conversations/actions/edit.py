@@ -163,3 +163,17 @@ def check_set_labels(conversation_id: int, names: list[str], *, actor: Agent) ->
         conversation = lock_conversation(conversation_id)
         do_set_labels(conversation, cleaned, actor=actor)
         return conversation
+
+
+def check_reopen(conversation_id: int, *, actor: Agent, reason: str = "") -> Conversation:
+    """Reopen a resolved conversation (``resolved → assigned`` in the workflow table); it
+    stays with its agent, or becomes the reopener's when it had none."""
+    from balie.conversations.actions.status import do_assign, do_change_status
+    from balie.conversations.workflow import Status
+
+    with transaction.atomic():
+        conversation = lock_conversation(conversation_id)
+        do_change_status(conversation, Status.ASSIGNED, actor=actor, reason=reason or "reopened")
+        if conversation.assignee_id is None:
+            do_assign(conversation, actor, actor=actor, reason="reopened")
+        return conversation

@@ -79,3 +79,12 @@ def check_add_note_with_mentions(conversation_id: int, agent: Agent, body: str) 
         colleagues = mentionable(conversation_id, organisation_id, mentioned_usernames(body))
         do_mention(message, colleagues, by=agent)
         return message
+
+
+def do_mark_mentions_seen(agent: Agent, conversation_id: int) -> int:
+    """The agent opened the conversation: its mentions of them count as seen; returns how many."""
+    from balie.core import clock
+
+    return Mention.objects.filter(
+        agent=agent, seen_at__isnull=True, message__conversation_id=conversation_id
+    ).update(seen_at=clock.now())

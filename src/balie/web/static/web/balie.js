@@ -25,7 +25,15 @@
   }
   function onEvent(name, data) {
     document.dispatchEvent(new CustomEvent("balie:event", { detail: { name, data } }));
-    const open = body.dataset.conversation;
+    const page = document.querySelector("[data-conversation-id]");
+    const open = body.dataset.conversation || (page && page.dataset.conversationId);
+    if (name === "agent_mentioned") {  // pushed to this agent only: a colleague named them
+      announce(t("Je bent genoemd in een notitie", "You were mentioned in a note"));
+      body.dispatchEvent(new CustomEvent("balie:conversation"));
+    }
+    if (name === "call_connected" && data.conversation_id && String(data.conversation_id) !== open) {
+      window.location.assign("/gesprekken/" + encodeURIComponent(data.conversation_id) + "/");
+    }
     if (name.startsWith("offer")) {
       body.dispatchEvent(new CustomEvent("balie:offers"));
       if (name === "offer_made") {
@@ -119,6 +127,8 @@
     const form = e.detail.elt;
     if (form && form.tagName === "FORM" && e.detail.successful) {
       form.dispatchEvent(new CustomEvent("balie:sent"));
+      const dialog = form.closest("dialog");
+      if (dialog && dialog.open) { form.reset(); dialog.close(); }
     }
   });
 
@@ -149,6 +159,36 @@
     if (act) { e.preventDefault(); act(); }
   });
 
+  /* ---- the conversation page: composer tabs, dialogs, file limits, timeline scroll --- */
+  document.addEventListener("click", (e) => {
+    const tab = e.target.closest && e.target.closest("[data-tab]");
+    const group = tab && tab.closest("[data-tabs]");
+    if (group) {
+      group.querySelectorAll("[data-tab]").forEach((b) => b.setAttribute("aria-selected", String(b === tab)));
+      group.querySelectorAll("[data-panel]").forEach((p) => { p.hidden = p.dataset.panel !== tab.dataset.tab; });
+      const field = group.querySelector(`[data-panel="${tab.dataset.tab}"] textarea, [data-panel="${tab.dataset.tab}"] input[type=radio]`);
+      if (field) field.focus();
+    }
+    const opener = e.target.closest && e.target.closest("[data-dialog]");
+    if (opener) document.getElementById(opener.dataset.dialog)?.showModal?.();
+  });
+  document.addEventListener("change", (e) => {  // a file over the channel's limit: say so at once
+    const input = e.target;
+    if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) return;
+    const file = input.files && input.files[0];
+    input.setCustomValidity(file && file.size > Number(input.dataset.maxBytes) ? input.dataset.tooLarge || "" : "");
+    input.reportValidity();
+  });
+  function atBottom(el) { return el.scrollHeight - el.scrollTop - el.clientHeight < 40; }
+  document.addEventListener("htmx:oobBeforeSwap", (e) => {
+    const el = e.detail.target;
+    if (el && el.id === "timeline") el.dataset.atBottom = String(atBottom(el));
+  });
+  document.addEventListener("htmx:oobAfterSwap", (e) => {
+    const el = e.detail.target;
+    if (el && el.id === "timeline" && el.dataset.atBottom !== "false") el.scrollTop = el.scrollHeight;
+  });
+
   /* ---- countdowns (offers, the reply window) ----------------------------------------- */
   function tick() {
     document.querySelectorAll("[data-until]").forEach((el) => {
@@ -159,6 +199,8 @@
 
   function start() {
     bindDrafts(document);
+    const timeline = document.getElementById("timeline");
+    if (timeline && !window.location.hash) timeline.scrollTop = timeline.scrollHeight;
     document.addEventListener("htmx:afterSettle", (e) => bindDrafts(e.target));
     connect();
     window.setInterval(tick, 1000);
