@@ -63,6 +63,9 @@ REALTIME_EVENTS = (
     "conversation_changed",
     "agent_mentioned",  # to the mentioned agent's group only (the event names no organisation)
     "call_connected",  # to the agent's group only: their workspace opens the call's contact
+    "contact_offered",  # to the agent's group only: the offers banner
+    "offer_resolved",  # to the agent's group only: the banner drops a lapsed offer
+    "queue_snapshot",  # to the organisation: the supervisor wall
 )
 for _name in REALTIME_EVENTS:
     HANDLERS.setdefault(_name, []).append(Handler("balie.web.realtime.push", durable=False))

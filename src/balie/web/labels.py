@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 STATUS = {
     "new": _("new"),
@@ -31,11 +32,12 @@ DELIVERY = {
     "read": _("read ✓✓"),
     "failed": _("not delivered"),
 }
+#: The switch's words (Beschikbaar / Pauze / Nawerk / Afgemeld), apart from the model's.
 PRESENCE = {
-    "available": _("Available"),
-    "away": _("Break"),
-    "busy": _("After-call work"),
-    "offline": _("Offline"),
+    "available": pgettext_lazy("presence", "Available"),
+    "away": pgettext_lazy("presence", "Break"),
+    "busy": pgettext_lazy("presence", "After-call work"),
+    "offline": pgettext_lazy("presence", "Offline"),
 }
 
 

@@ -10,6 +10,7 @@ from balie.web.views import (
     conversation_actions,
     inbox,
     offers,
+    presence,
     supervisor,
 )
 
@@ -36,4 +37,12 @@ urlpatterns = [
     path("aanbiedingen/", offers.offers, name="offers"),
     path("aanbiedingen/<id:pk>/<str:answer>/", offers.answer, name="offer_answer"),
     path("supervisie/", supervisor.wall, name="supervisor"),
+    path("supervisie/tabellen/", supervisor.tables, name="supervisor_tables"),
+    path("supervisie/gesprekken/<id:pk>/", supervisor.steer, name="supervisor_steer"),
+    path(
+        "supervisie/gesprekken/<id:pk>/<str:action>/",
+        supervisor.act,
+        name="supervisor_act",
+    ),
+    path("status/", presence.presence, name="presence"),
 ]

@@ -34,12 +34,8 @@
     if (name === "call_connected" && data.conversation_id && String(data.conversation_id) !== open) {
       window.location.assign("/gesprekken/" + encodeURIComponent(data.conversation_id) + "/");
     }
-    if (name.startsWith("offer")) {
-      body.dispatchEvent(new CustomEvent("balie:offers"));
-      if (name === "offer_made") {
-        const live = document.getElementById("offer-announcer");
-        if (live) live.textContent = t("Nieuw contact aangeboden", "New contact offered");
-      }
+    if (name === "contact_offered" || name.startsWith("offer")) {
+      body.dispatchEvent(new CustomEvent("balie:offers"));  // announced once the banner shows it
     }
     if (data && open && String(data.conversation_id) === open) {
       body.dispatchEvent(new CustomEvent("balie:conversation"));
@@ -189,11 +185,31 @@
     if (el && el.id === "timeline" && el.dataset.atBottom !== "false") el.scrollTop = el.scrollHeight;
   });
 
+  /* ---- offers: each new one read out once (assertive), the banner renewed at lapse ---- */
+  const heard = new Set(JSON.parse(window.sessionStorage.getItem("balie:offers-heard") || "[]"));
+  function announceOffers() {
+    const live = document.getElementById("offer-announcer");
+    document.querySelectorAll("[data-offer-id]").forEach((offer) => {
+      if (!live || heard.has(offer.dataset.offerId)) return;
+      heard.add(offer.dataset.offerId);
+      live.textContent = "";
+      window.setTimeout(() => { live.textContent = offer.dataset.announce || ""; }, 50);
+    });
+    window.sessionStorage.setItem("balie:offers-heard", JSON.stringify([...heard].slice(-50)));
+  }
+  document.addEventListener("htmx:afterSettle", (e) => {
+    if (e.target && e.target.id === "offers") announceOffers();
+  });
+
   /* ---- countdowns (offers, the reply window) ----------------------------------------- */
   function tick() {
     document.querySelectorAll("[data-until]").forEach((el) => {
       const left = Math.max(0, Math.round((Date.parse(el.dataset.until) - Date.now()) / 1000));
       el.textContent = left >= 60 ? `${Math.floor(left / 60)} min ${left % 60} s` : `${left} s`;
+      if (left === 0 && el.closest("[data-offer-id]") && !el.dataset.lapsed) {
+        el.dataset.lapsed = "1";  // lapsed: routing moves it on; show what is left
+        window.setTimeout(() => body.dispatchEvent(new CustomEvent("balie:offers")), 1500);
+      }
     });
   }
 
