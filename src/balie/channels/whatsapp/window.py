@@ -1,7 +1,9 @@
 """The 24-hour customer-service window (pure).
 
-Each inbound message from the citizen opens or resets it; free-form messages may be sent only
-inside it, approved templates at any time. Meta often accepts a late free-form send and fails
+Each inbound message from the citizen opens or resets it, counted from when the citizen wrote
+(the message's timestamp, capped at now; ``conversations.actions.receive`` keeps it in
+``last_inbound_at``, which never moves backwards); free-form messages may be sent only inside
+it, approved templates at any time. Meta often accepts a late free-form send and fails
 it afterwards with 131047, so Balie checks before sending.
 """
 
