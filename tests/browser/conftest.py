@@ -7,7 +7,7 @@ in-process task worker) against the test database; a WhatsApp Graph API simulato
 citizens' messages as signed webhooks. The tests are marked ``browser``.
 
 When Chromium or Playwright is missing the tests FAIL with a message saying what to install;
-they skip only when ``BALIE_SKIP_BROWSER=1`` is set explicitly.
+they skip only when ``BALIE_SKIP_BROWSER=1`` is set explicitly, and never in CI (``CI`` set).
 """
 
 from __future__ import annotations
@@ -57,8 +57,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _unavailable(why: str) -> None:
-    """Skip when explicitly allowed (BALIE_SKIP_BROWSER=1), otherwise fail loudly."""
-    if os.environ.get("BALIE_SKIP_BROWSER") == "1":
+    """Skip when explicitly allowed (BALIE_SKIP_BROWSER=1, never in CI), otherwise fail."""
+    if os.environ.get("BALIE_SKIP_BROWSER") == "1" and not os.environ.get("CI"):
         pytest.skip(f"browser tests skipped (BALIE_SKIP_BROWSER=1): {why}")
     pytest.fail(
         f"browser tests cannot run: {why}. Run `bash scripts/ensure-browser.sh` as root "

@@ -134,6 +134,7 @@ def _focused(page: Any) -> dict[str, Any]:
                     tag: el.tagName.toLowerCase(), id: el.id, cls: el.className,
                     text: (el.innerText || el.value || "").trim().slice(0, 60),
                     href: el.getAttribute("href") || "",
+                    shortcuts: Object.keys(el.dataset).filter((k) => k.startsWith("shortcut")),
                     visible: (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0)
                         || style.boxShadow !== "none",
                 };
@@ -142,7 +143,7 @@ def _focused(page: Any) -> dict[str, Any]:
     )
 
 
-def _tab_through(page: Any, limit: int = 60) -> list[dict[str, Any]]:
+def _tab_through(page: Any, limit: int = 150) -> list[dict[str, Any]]:
     """Press Tab until the focus comes round again (or ``limit``); what was focused, in order."""
     seen: list[dict[str, Any]] = []
     for _ in range(limit):
@@ -196,6 +197,14 @@ def test_keyboard_alone_logs_in_and_opens_a_conversation(
     row = index(lambda f: f["href"].startswith(f"/gesprekken/{conversation.pk}/"), "the row")
     timeline = index(lambda f: f["id"] == "timeline", "the timeline")
     assert views < search < row < timeline, f"focus order follows the layout: {names}"
+    # the conversation's actions (reply, note, transfer, resolve), as far as the page has them
+    actions = page.evaluate(
+        """() => [...document.querySelectorAll("#conversation-pane *")]
+            .filter((el) => el.checkVisibility())
+            .flatMap((el) => Object.keys(el.dataset).filter((k) => k.startsWith("shortcut")))"""
+    )
+    reached = {k for f in order for k in f["shortcuts"]}
+    assert set(actions) <= reached, f"Tab never reaches {set(actions) - reached}: {names}"
 
     page.keyboard.press("Escape")
     page.focus("body")
