@@ -25,7 +25,7 @@ from balie.core.errors import Forbidden, NotFound
 from balie.web.views import timeline as tl
 from balie.web.views.common import EVERYONE, Workspace, workspace_view
 from balie.web.views.composer import composer_context
-from balie.web.views.inbox import filtered, nav_views, views_for, with_preview
+from balie.web.views.inbox import VIEW_LABELS, filtered, nav_views, views_for, with_preview
 
 #: messages shown at first; older ones load upwards on demand
 HISTORY = tl.PAGE
@@ -99,6 +99,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     context.update(
         {
             "view": view,
+            "view_label": VIEW_LABELS[view],  # the heading of the list beside it
             "page": {"object_list": rows},
             "current_id": conversation.pk,
             "composer": composer_context(request, conversation),
