@@ -1,10 +1,16 @@
 """Browser tests: the real ASGI application served by uvicorn on loopback, driven by Debian's
 Chromium through Playwright (``scripts/ensure-browser.sh`` installs both; nothing is downloaded).
 
-One browser per session, a fresh context (cookies, storage) per test. The server runs the whole
-stack as ``balie serve`` does (Django, Channels' WebSocket, the lean WhatsApp ingress and the
-in-process task worker) against the test database; a WhatsApp Graph API simulator sends
-citizens' messages as signed webhooks. The tests are marked ``browser``.
+One browser for the package's tests, a fresh context (cookies, storage) per test. The server
+runs the whole stack as ``balie serve`` does (Django, Channels' WebSocket, the lean WhatsApp
+ingress and the in-process task worker) against the test database; a WhatsApp Graph API
+simulator sends citizens' messages as signed webhooks. The tests are marked ``browser``.
+
+Fixtures: ``live_app`` (the server; ``.url``, ``.stop()``/``.start()`` on the same port),
+``page`` (in its own context, base URL set), ``people`` (``"agent"``, ``"supervisor"``,
+``"administrator"`` → :class:`Person`), ``wa_simulator`` (``.citizen(wa_id, name).text(…)``,
+``.channel``), ``organisation``. Helpers: :func:`log_in` (the real form), :func:`wait_live`
+(the socket is open), :func:`screenshot` (``var/artifacts/<name>.png``).
 
 When Chromium or Playwright is missing the tests FAIL with a message saying what to install;
 they skip only when ``BALIE_SKIP_BROWSER=1`` is set explicitly, and never in CI (``CI`` set).
