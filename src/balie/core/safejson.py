@@ -64,8 +64,9 @@ def _walk(root: Any) -> Any:
         source, target, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise MalformedJSON(f"the body nests deeper than {MAX_DEPTH} levels")
-        items = source.items() if isinstance(source, dict) else enumerate(source)
+        items: Any = source.items() if isinstance(source, dict) else enumerate(source)
         for key, item in items:
+            copy: Any
             if isinstance(item, dict | list):
                 copy = _empty_like(item)
                 stack.append((item, copy, depth + 1))
