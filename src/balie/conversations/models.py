@@ -80,6 +80,8 @@ class Conversation(models.Model):
         indexes = [
             models.Index(fields=["organisation", "status", "priority"]),
             models.Index(fields=["party", "channel", "status"]),
+            # the inbox: a view's open conversations, longest waiting first
+            models.Index(fields=["organisation", "status", "last_inbound_at"]),
         ]
 
     def __str__(self) -> str:
@@ -202,6 +204,8 @@ class Message(models.Model):
                 name="message_provider_id_once_per_channel",
             )
         ]
+        # the inbox's preview (last message per conversation) and the timeline's pages
+        indexes = [models.Index(fields=["conversation", "id"])]
 
     def __str__(self) -> str:
         return f"{self.direction} #{self.pk}"
