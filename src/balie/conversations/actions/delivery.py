@@ -62,17 +62,17 @@ def do_update_delivery_statuses(
     ``delivered`` after ``read``). Call inside a transaction. Returns the messages, one per
     report. With ``defer``, the write is appended to it for the caller to run
     (``run_statements``) together with its own."""
-    reports = [Report(*report) for report in reports]
+    items = [Report(*report) for report in reports]
     messages = {
         m.pk: m
         for m in Message.objects.select_for_update(of=("self",))
         .select_related("conversation")
-        .filter(pk__in={report.message_id for report in reports})
+        .filter(pk__in={report.message_id for report in items})
         .order_by("pk")
     }
     now = clock.now()
     changed: dict[int, Message] = {}
-    for report in reports:
+    for report in items:
         message = messages[report.message_id]
         if _note_time(message, report, now):
             changed[message.pk] = message
@@ -106,7 +106,7 @@ def do_update_delivery_statuses(
         run_statements([write])
     else:
         defer.append(write)
-    return [messages[report.message_id] for report in reports]
+    return [messages[report.message_id] for report in items]
 
 
 def _note_time(message: Message, report: Report, now: datetime) -> bool:
