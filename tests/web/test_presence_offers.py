@@ -261,3 +261,25 @@ def test_offer_events_reach_the_agents_browser() -> None:
 
     for name in ("contact_offered", "offer_resolved", "queue_snapshot"):
         assert any(h.path == "balie.web.realtime.push" for h in HANDLERS[name]), name
+
+
+def test_switch_refreshes_as_a_fragment_without_announcing(organisation) -> None:  # type: ignore[no-untyped-def]
+    """GET /status/ (the live refresh) answers the switch alone, with nothing read out."""
+    agent = _agent(organisation, "sanne", presence=Presence.BUSY)
+    html = _logged_in(agent).get("/status/", **HTMX).content.decode()
+    assert html.lstrip().startswith('<div id="presence"')
+    assert '<option value="busy" selected>Nawerk</option>' in html
+    assert "announcer" not in html
+
+
+def test_the_switch_is_on_the_supervisor_and_conversation_pages(organisation) -> None:  # type: ignore[no-untyped-def]
+    """Every workspace page carries the switch in its header, not the inbox alone."""
+    supervisor = _agent(organisation, "tineke", is_supervisor=True)
+    mine = factories.ConversationFactory(
+        organisation=organisation, assignee=supervisor, status="assigned"
+    )
+    client = _logged_in(supervisor)
+    for url in ("/supervisie/", f"/gesprekken/{mine.pk}/"):
+        html = client.get(url).content.decode()
+        header = html[html.index('<header class="balie-header"') : html.index("</header>")]
+        assert 'id="presence-select"' in header, url
