@@ -129,7 +129,7 @@ def test_transfer_to_a_team_puts_it_back_in_the_queue(client: Client, organisati
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
-    assert response["HX-Trigger"] == "balie:conversation"
+    assert response["HX-Redirect"] == "/gesprekken/"  # another team's now: back to the list
     conversation.refresh_from_db()
     assert conversation.status == Status.QUEUED
     assert conversation.assignee_id is None

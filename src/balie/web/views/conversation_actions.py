@@ -4,7 +4,11 @@ language and labels, and the after-call form of a phone call. Each parses the fo
 
 from __future__ import annotations
 
+from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from balie.conversations import access
@@ -62,7 +66,20 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
             raise InvalidInput("choose a colleague or a team", code="unknown_agent")
     except BalieError as exc:
         return refused(request, conversation, exc, "transfer-feedback")
+    if not access.visible_conversations(request.user).filter(pk=conversation.pk).exists():
+        return _gone(request)  # handed to a team the agent is not in: back to the list
     return done(request, conversation)
+
+
+def _gone(request: HttpRequest) -> HttpResponse:
+    """After a transfer out of sight: the inbox, with a word of what happened."""
+    flash.success(request, _("The conversation was transferred."))
+    inbox = reverse("web:inbox")
+    if request.headers.get("HX-Request") != "true":
+        return redirect(inbox)
+    response = HttpResponse("")
+    response["HX-Redirect"] = inbox
+    return response
 
 
 @require_POST
