@@ -169,3 +169,24 @@ def test_a_supervisor_moves_a_contact_to_a_topic_others_can_take(
     conversation.refresh_from_db()
     assert (conversation.topic, conversation.assignee) == (general, generalist)
     assert RoutingRecord.objects.get(kind="moved").reason == "algemeen: geen paspoortvraag"
+
+
+def test_accepting_an_offer_for_a_contact_handled_meanwhile_closes_it(
+    offering, web, passport, make_agent, run_tasks
+):
+    """A contact resolved while it was offered: accepting answers 'lapsed', and the offer and
+    its queue entry are closed for good (not rolled back to pending)."""
+    from balie.core.errors import WorkflowViolation
+    from balie.routing.models import EntryState, QueueEntry
+    from balie.routing.offers import do_accept_offer
+
+    agent = make_agent("piet", skills={passport: 3})
+    conversation = _ask(web, run_tasks)
+    offer = Offer.objects.get()
+    Conversation.objects.filter(pk=conversation.pk).update(status="resolved")
+    with pytest.raises(WorkflowViolation):
+        do_accept_offer(offer.pk, agent)
+    offer.refresh_from_db()
+    assert offer.outcome != "pending"
+    assert offer.decided_at is not None
+    assert QueueEntry.objects.get(conversation=conversation).state == EntryState.DONE

@@ -32,7 +32,11 @@ def _locked_offer(offer_id: int) -> tuple[QueueEntry, Offer]:
 
 
 def do_accept_offer(offer_id: int, agent: Agent) -> None:
-    """The agent takes the offered contact; raises WorkflowViolation if it is no longer theirs."""
+    """The agent takes the offered contact; raises WorkflowViolation if it is no longer theirs.
+
+    When the contact was handled meanwhile, the offer is closed and the entry done (committed)
+    before the agent is told, so the stale offer does not stay pending.
+    """
     with transaction.atomic():
         entry, offer = _locked_offer(offer_id)
         if offer.agent_id != agent.pk:
@@ -41,11 +45,14 @@ def do_accept_offer(offer_id: int, agent: Agent) -> None:
             raise WorkflowViolation("the offer has lapsed", code="offer_lapsed")
         conversation = lock_conversation(entry.conversation_id)
         _close(offer, OfferOutcome.ACCEPTED)
-        if conversation.status not in WAITING_STATUSES:
+        handled_meanwhile = conversation.status not in WAITING_STATUSES
+        if handled_meanwhile:
             do_move_entry(entry, EntryState.DONE)
-            raise WorkflowViolation("the contact was handled meanwhile", code="offer_lapsed")
-        do_move_entry(entry, EntryState.ASSIGNED, agent_id=agent.pk)
-        do_assign(conversation, agent, actor=agent, reason="accepted the offer")
+        else:
+            do_move_entry(entry, EntryState.ASSIGNED, agent_id=agent.pk)
+            do_assign(conversation, agent, actor=agent, reason="accepted the offer")
+    if handled_meanwhile:
+        raise WorkflowViolation("the contact was handled meanwhile", code="offer_lapsed")
 
 
 def _release(offer_id: int, outcome: OfferOutcome) -> QueueEntry | None:
