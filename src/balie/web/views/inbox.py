@@ -3,6 +3,12 @@
 Views: *mine* (assigned to me), *team* (my teams' queues), *unassigned* (waiting for anyone),
 *all* (supervisors). Every list starts from ``access.visible_conversations``, so a view can
 only narrow what the role may see. Counts per view come from one aggregate query.
+
+The query string narrows further: ``q`` (full-text search, ``conversations.search``),
+``channel``, ``topic``, ``language``, ``status`` and ``label``; ``sort`` is ``waiting``
+(longest waiting first) or ``newest``; ``page`` pages by :data:`PAGE_SIZE`. ``current`` (the
+conversation open beside the list) keeps the row marked after a live refresh. The number of
+queries does not depend on the number of rows (``tests/web/test_inbox_filters.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from django.utils.translation import gettext_lazy as _
 
 from balie.channels.models import ChannelKind
 from balie.conversations import access
-from balie.conversations.models import Conversation, Message
+from balie.conversations.models import Conversation, Label, Message
+from balie.conversations.search import search_conversations
 from balie.conversations.workflow import Status
 from balie.organisations.models import Agent, Topic
 from balie.web.views.common import EVERYONE, Role, Workspace, workspace_view
@@ -106,15 +113,39 @@ def filtered(request: HttpRequest, view: str) -> QuerySet[Conversation]:
         qs = qs.filter(language=language)
     if (status := params.get("status")) and status in Status.__members__.values():
         qs = qs.filter(status=status)
+    if label := params.get("label"):
+        qs = qs.filter(labels__name=label)  # a name is unique per organisation: no duplicates
+    if query := params.get("q", "").strip():
+        qs = search_conversations(qs, query)
     return qs
 
 
 def with_preview(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
     """Rows for the list: names, channel, topic, and the last message's first words."""
     last = Message.objects.filter(conversation=OuterRef("pk")).exclude(direction="note")
-    return qs.select_related("channel", "topic", "party", "assignee").annotate(
-        last_body=Subquery(last.order_by("-pk").values("body")[:1])
+    return (
+        qs.select_related("channel", "topic", "party", "assignee")
+        .prefetch_related("labels")
+        .annotate(last_body=Subquery(last.order_by("-pk").values("body")[:1]))
     )
+
+
+def current_id(request: HttpRequest) -> int | None:
+    """The conversation open beside the list (``?current=``), to mark its row."""
+    value = request.GET.get("current", "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+def filter_choices(workspace: Workspace) -> dict[str, Any]:
+    """The choices of the filter form: the organisation's topics, languages and labels."""
+    organisation = workspace.organisation
+    if organisation is None:
+        return {"topics": Topic.objects.none(), "languages": [], "labels": Label.objects.none()}
+    return {
+        "topics": Topic.objects.filter(organisation=organisation).order_by("name"),
+        "languages": list(organisation.languages or []),
+        "labels": Label.objects.filter(organisation=organisation).order_by("name"),
+    }
 
 
 @workspace_view(*EVERYONE)
@@ -128,7 +159,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     qs = filtered(request, view).order_by(*SORTS.get(sort, SORTS["waiting"]))
     page = Paginator(with_preview(qs), PAGE_SIZE).get_page(request.GET.get("page"))
     workspace.views = nav_views(request, view)
-    organisation_id = workspace.organisation.pk if workspace.organisation else None
+    query = request.GET.copy()
+    for key in ("page", "current"):
+        query.pop(key, None)
     context = {
         "workspace": workspace,
         "view": view,
@@ -136,12 +169,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "page": page,
         "sort": sort,
         "filters": request.GET,
-        "topics": Topic.objects.filter(organisation_id=organisation_id).order_by("name")
-        if organisation_id
-        else Topic.objects.none(),
-        "statuses": [(s.value, s.value) for s in Status],
+        "current_id": current_id(request),
+        "statuses": [(s.value, s.value) for s in OPEN],  # the views show open ones only
         "channel_kinds": [k for k, _label in ChannelKind.choices],
-        "query": request.GET.urlencode(),
+        "query": query.urlencode(),
+        **filter_choices(workspace),
     }
     template = "web/_list.html" if request.headers.get("HX-Request") else "web/inbox.html"
     return render(request, template, context)
