@@ -142,3 +142,21 @@ def test_a_queued_call_is_called_back_when_an_agent_comes_free(
     assert [(r["call_id"], r["instruction"], r["extension"]) for r in received] == [
         ("b", "dequeue", "201")
     ]
+
+
+def test_an_answered_call_opens_its_contact_for_the_agent(
+    phone, passport, make_agent, client, events
+):
+    """When the PBX connects the call, CallConnected names the agent (pushed to their group
+    only, so their workspace opens the contact)."""
+    from balie.handlers import HANDLERS
+
+    piet = make_agent("piet", skills={passport: 3}, channels={"phone": 1})
+    task = {"call_id": "c9", "caller": "+31612345678", "language": "nl", "topic": "paspoort"}
+    _post(client, "/phone/pbx/tasks/", task)
+    assert not events.named("call_connected")
+    _post(client, "/phone/pbx/events/", {"call_id": "c9", "event": "answered"})
+    (connected,) = events.named("call_connected")
+    conversation = Conversation.objects.get()
+    assert connected.to_payload() == {"agent_id": piet.pk, "conversation_id": conversation.pk}
+    assert any(h.path == "balie.web.realtime.push" for h in HANDLERS["call_connected"])
