@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.urls import reverse_lazy
 
 from balie.conf.env import env, env_bool, env_list
 from balie.conf.logging import configure_logging
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "django_filters",
     "drf_spectacular",
@@ -90,10 +93,14 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the TOTP step is done
+    # The organisation's language and time zone, never Accept-Language's guess (not Django's
+    # LocaleMiddleware): the user's saved choice, else the organisation's, else LANGUAGE_CODE.
+    "balie.web.middleware.Language",
+    "balie.web.middleware.TimeZone",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a login refused for a locked-out user into the lockout answer (429).
@@ -248,6 +255,58 @@ SESSION_COOKIE_AGE = 60 * int(
     env("BALIE_SESSION_MINUTES", "480", "Minutes a workspace login lasts without activity.")
 )
 SESSION_SAVE_EVERY_REQUEST = True  # the timeout counts from the last request, not the login
+BALIE_2FA_ROLES = frozenset(
+    env_list(
+        "BALIE_2FA_ROLES",
+        "",
+        "Workspace roles that log in with a TOTP code after the password (comma-separated: "
+        "agent, supervisor, backoffice, administrator). Someone without an authenticator yet "
+        "sets one up at their first login. Empty (the default, and the demo): none.",
+    )
+)
+OTP_TOTP_ISSUER = env("BALIE_2FA_ISSUER", "Balie", "Issuer name shown in authenticator apps.")
+
+# Login at the organisation's identity provider (OpenID Connect, mozilla-django-oidc): off
+# unless BALIE_OIDC_CLIENT_ID is set. docs/configuration.md describes the claims used.
+OIDC_RP_CLIENT_ID = env("BALIE_OIDC_CLIENT_ID", "", "OIDC client id. Empty: OIDC login off.")
+BALIE_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env("BALIE_OIDC_CLIENT_SECRET", "", "OIDC client secret.", secret=True)
+OIDC_OP_AUTHORIZATION_ENDPOINT = env(
+    "BALIE_OIDC_AUTHORIZATION_ENDPOINT", "", "The provider's authorization endpoint URL."
+)
+OIDC_OP_TOKEN_ENDPOINT = env("BALIE_OIDC_TOKEN_ENDPOINT", "", "The provider's token endpoint.")
+OIDC_OP_USER_ENDPOINT = env("BALIE_OIDC_USERINFO_ENDPOINT", "", "The provider's userinfo URL.")
+OIDC_OP_JWKS_ENDPOINT = env("BALIE_OIDC_JWKS_ENDPOINT", "", "The provider's JWKS URL (keys).")
+OIDC_RP_SIGN_ALGO = env("BALIE_OIDC_SIGN_ALGO", "RS256", "ID token signature algorithm.")
+OIDC_RP_SCOPES = env("BALIE_OIDC_SCOPES", "openid email profile", "Scopes asked for.")
+OIDC_USERNAME_CLAIM = env(
+    "BALIE_OIDC_USERNAME_CLAIM",
+    "preferred_username",
+    "Claim that names the Balie username; an existing user is linked by it, else by e-mail.",
+)
+OIDC_ROLE_CLAIM = env(
+    "BALIE_OIDC_ROLE_CLAIM", "roles", "Claim (a string or list) mapped to a Balie role."
+)
+OIDC_ROLE_MAP = dict(
+    pair.split("=", 1)
+    for pair in env_list(
+        "BALIE_OIDC_ROLE_MAP",
+        "",
+        "Claim value = Balie role, comma-separated (e.g. kcc-teamleider=supervisor,"
+        "kcc-backoffice=backoffice,kcc-medewerker=agent). A login whose claim maps to no role "
+        "is refused.",
+    )
+    if "=" in pair
+)
+OIDC_ORGANISATION = env(
+    "BALIE_OIDC_ORGANISATION", "", "Slug of the organisation new OIDC users' agents join."
+)
+OIDC_CREATE_USER = True
+OIDC_STORE_ID_TOKEN = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "web:oidc_callback"
+LOGIN_REDIRECT_URL_FAILURE = reverse_lazy("web:login")
+if BALIE_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("balie.web.oidc.Backend")
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]

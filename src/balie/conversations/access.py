@@ -23,7 +23,7 @@ from balie.conversations.models import Attachment, Conversation
 from balie.conversations.workflow import Status
 from balie.core.converters import MAX_ID
 from balie.core.errors import Forbidden, NotFound
-from balie.organisations.models import Agent
+from balie.organisations.models import Agent, AgentRole
 
 #: Statuses in which a conversation waits for an agent and may be taken.
 WAITING = frozenset({Status.NEW, Status.QUEUED})
@@ -66,7 +66,8 @@ def visible_conversations(actor: Any) -> QuerySet[Conversation]:
     organisation: those assigned to them or offered to them now; those of their teams; those
     of no team; and, for supervisors, every one. A conversation of a *restricted* topic is
     the exception: besides its assignee and the agent it is offered to, only members of the
-    topic's team see it, supervisors included.
+    topic's team see it, supervisors included. Back office agents (``Agent.role``) see only
+    what is forwarded to them: conversations on hold of their teams.
     """
     if _is_superuser(actor):
         return Conversation.objects.all()
@@ -83,6 +84,13 @@ def visible_conversations(actor: Any) -> QuerySet[Conversation]:
     )
     open_topic = Q(topic__isnull=True) | Q(topic__restricted=False)
     serving = Q(topic__restricted=True, topic__team_id__in=my_teams)
+    if agent.role == AgentRole.BACKOFFICE:
+        # back office: only what is forwarded to their teams (on hold), restricted or not
+        return Conversation.objects.filter(
+            organisation_id=agent.organisation_id,
+            status=Status.ON_HOLD,
+            team_id__in=my_teams,
+        ).filter(open_topic | serving)
     if agent.is_supervisor:
         general = open_topic
     else:
@@ -105,6 +113,8 @@ def require(actor: Any, conversation: Conversation, action: Action) -> None:
     agent = agent_of(actor)
     if agent is None:
         raise Forbidden("only agents can answer or change conversations", code="not_an_agent")
+    if agent.role == AgentRole.BACKOFFICE and action != Action.NOTE:
+        raise Forbidden("the back office reads and notes only", code="back_office")
     supervisor = is_supervisor(actor)
     if action == Action.NOTE or supervisor:
         return

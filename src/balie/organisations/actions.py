@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 
 from balie.core import clock
@@ -34,3 +35,11 @@ def do_set_presence(agent_id: int, presence: str) -> Agent:
             )
         )
     return agent
+
+
+def do_set_interface_language(agent_id: int, language: str) -> None:
+    """Save the workspace language an agent chose ("" for the organisation's language)."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    if language and language not in codes:
+        raise InvalidInput(f"language must be one of {', '.join(codes)}", code="invalid_language")
+    Agent.objects.filter(pk=agent_id).update(interface_language=language)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -60,8 +62,23 @@ class Presence(models.TextChoices):
     BUSY = "busy", _("Busy")
 
 
+class AgentRole(models.TextChoices):
+    """What an agent does in the workspace (``docs/authorisation.md``)."""
+
+    AGENT = "agent", _("agent")
+    SUPERVISOR = "supervisor", _("supervisor")
+    BACKOFFICE = "backoffice", _("back office")
+
+
 class Agent(models.Model):
-    """A person answering contacts; linked to a login. Skills and languages live in routing."""
+    """A person answering contacts; linked to a login. Skills and languages live in routing.
+
+    ``role`` says what they do; ``is_supervisor`` is a stored copy of ``role == supervisor``
+    that queries and older callers use. :meth:`save` keeps the two in step, and only there:
+    a save that changed ``is_supervisor`` alone (``apply``, factories, the admin's checkbox)
+    moves ``role`` to match; otherwise ``is_supervisor`` follows ``role``. Bulk ``update()``
+    bypasses it, so nothing updates either field in bulk.
+    """
 
     organisation = models.ForeignKey(
         Organisation,
@@ -77,7 +94,17 @@ class Agent(models.Model):
     )
     display_name = models.CharField(_("display name"), max_length=200)
     teams = models.ManyToManyField(Team, blank=True, related_name="agents", verbose_name=_("teams"))
+    role = models.CharField(
+        _("role"), max_length=16, choices=AgentRole.choices, default=AgentRole.AGENT
+    )
     is_supervisor = models.BooleanField(_("supervisor"), default=False)
+    interface_language = models.CharField(
+        _("workspace language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Empty: the organisation's language."),
+    )
     presence = models.CharField(
         _("presence"), max_length=16, choices=Presence.choices, default=Presence.OFFLINE
     )
@@ -93,8 +120,37 @@ class Agent(models.Model):
         verbose_name = _("agent")
         verbose_name_plural = _("agents")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # from __dict__: a deferred field (``.only(...)``) must not cost a query here
+        self._stored_role = (self.__dict__.get("role"), self.__dict__.get("is_supervisor"))
+
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save with ``role`` and ``is_supervisor`` in step."""
+        self.sync_role()
+        fields = kwargs.get("update_fields")
+        if fields is not None and ({"role", "is_supervisor"} & set(fields)):
+            kwargs["update_fields"] = {*fields, "role", "is_supervisor"}
+        super().save(*args, **kwargs)
+        self._stored_role = (self.role, self.is_supervisor)
+
+    def sync_role(self) -> None:
+        """Bring ``role`` and ``is_supervisor`` in step (see the class docstring)."""
+        role_before, supervisor_before = self._stored_role
+        if role_before is None or supervisor_before is None:
+            return  # loaded without them (``.only(...)``): nothing to keep in step
+        if self.is_supervisor != supervisor_before and self.role == role_before:
+            if self.is_supervisor:
+                self.role = AgentRole.SUPERVISOR
+            elif self.role == AgentRole.SUPERVISOR:
+                self.role = AgentRole.AGENT
+        elif self.is_supervisor and self.role == AgentRole.AGENT and self._state.adding:
+            # Agent(is_supervisor=True): a new supervisor from an older caller
+            self.role = AgentRole.SUPERVISOR
+        self.is_supervisor = self.role == AgentRole.SUPERVISOR
 
 
 class Topic(models.Model):

@@ -1,7 +1,6 @@
 """The workspace's URLs (``docs/workspace.md`` lists every page)."""
 
 from django.urls import path
-from django.views.i18n import set_language
 
 from balie.web.views import (
     auth,
@@ -20,7 +19,11 @@ urlpatterns = [
     path("", auth.home, name="home"),
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth.LogoutView.as_view(), name="logout"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/login/code/", auth.login_otp, name="login_otp"),
+    path("accounts/login/authenticator/", auth.otp_setup, name="otp_setup"),
+    path("accounts/oidc/start/", auth.oidc_start, name="oidc_start"),
+    path("accounts/oidc/callback/", auth.oidc_callback, name="oidc_callback"),
+    path("i18n/setlang/", auth.set_language, name="set_language"),
     path("gesprekken/", inbox.inbox, name="inbox"),
     path("gesprekken/<id:pk>/", conversation.detail, name="conversation"),
     path("gesprekken/<id:pk>/live/", conversation.live, name="conversation_live"),

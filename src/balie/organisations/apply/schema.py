@@ -22,6 +22,8 @@ from balie.organisations.apply.validator import (
 )
 from balie.routing.shifts import DAYS
 
+ROLES = ("agent", "supervisor", "backoffice")  # organisations.models.AgentRole
+
 __all__ = ["AgentConfig", "ChannelConfig", "Config", "validate"]
 
 
@@ -32,6 +34,7 @@ class AgentConfig:
     email: str
     teams: list[str]
     supervisor: bool
+    role: str
     languages: dict[str, int]
     skills: dict[str, int]
     trainings: list[tuple[str, date | None]]
@@ -191,6 +194,7 @@ def _agent(
         "email",
         "teams",
         "supervisor",
+        "role",
         "languages",
         "skills",
         "trainings",
@@ -215,12 +219,19 @@ def _agent(
             if kind not in CHANNEL_KINDS:
                 v.problem((*path, "channels", kind), f"unknown channel kind {kind!r}")
             channels[kind] = v.integer(capacity, (*path, "channels", kind), 1, 50)
+    supervisor = v.boolean(t, "supervisor", path, False)
+    role = v.string(t, "role", path, default="supervisor" if supervisor else "agent")
+    if role not in ROLES:
+        v.problem((*path, "role"), f"must be one of {', '.join(ROLES)}")
+    elif supervisor and role != "supervisor":
+        v.problem((*path, "role"), f"role {role!r} contradicts supervisor = true")
     return AgentConfig(
         username=v.string(t, "username", path, pattern=re.compile(r"^[\w.@+-]{1,150}$")),
         name=v.string(t, "name", path),
         email=v.string(t, "email", path, limit=254),
         teams=agent_teams,
-        supervisor=v.boolean(t, "supervisor", path, False),
+        supervisor=role == "supervisor",
+        role=role,
         languages=v.levels(t.get("languages", {}), (*path, "languages"), LANG),
         skills=skills,
         trainings=_trainings(v, t.get("trainings", []), (*path, "trainings"), trainings),

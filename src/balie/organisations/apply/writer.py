@@ -207,6 +207,7 @@ def _write_agent(
         {
             "organisation": org,
             "display_name": a.name,
+            "role": a.role,
             "is_supervisor": a.supervisor,
             "shifts": a.shifts,
         },

@@ -4,7 +4,9 @@ Roles (``docs/authorisation.md``): an *agent* answers contacts; a *supervisor* (
 also watches and steers the queues; *back office* (vakafdeling) colleagues open the tasks
 forwarded to them; an *administrator* configures Balie in the Django admin. Every workspace
 view is wrapped in :func:`workspace_view`, which checks the login, the agent profile and the
-role before the view runs; a role that may not see a page gets 403, a visitor the login.
+role before the view runs; a role that may not see a page gets 403, a visitor the login, and
+someone whose role needs a second factor (``BALIE_2FA_ROLES``) and has not given it the
+code step.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from enum import StrEnum
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from balie.organisations.models import Agent, Organisation
@@ -49,11 +53,29 @@ def role_of(user: Any) -> Role | None:
         return Role.ADMINISTRATOR if user.is_superuser else None
     if user.is_superuser:
         return Role.ADMINISTRATOR
-    if agent.is_supervisor:
-        return Role.SUPERVISOR
-    if getattr(agent, "role", "") == Role.BACKOFFICE:
-        return Role.BACKOFFICE
-    return Role.AGENT
+    return Role(agent.role)
+
+
+def needs_second_factor(user: Any) -> bool:
+    """Whether the user's role must log in with a TOTP code (``BALIE_2FA_ROLES``)."""
+    role = role_of(user)
+    return role is not None and role in settings.BALIE_2FA_ROLES
+
+
+OIDC_SESSION_KEY = "balie_oidc_login"
+
+
+def second_factor_pending(request: HttpRequest) -> bool:
+    """Logged in with a password, but the role wants a code that was not given yet.
+
+    A login at the organisation's identity provider (OIDC) needs none here: the provider
+    applies its own second factor.
+    """
+    user = request.user
+    if request.session.get(OIDC_SESSION_KEY):
+        return False
+    verified = getattr(user, "is_verified", None)  # set by django_otp's OTPMiddleware
+    return needs_second_factor(user) and not (verified is not None and verified())
 
 
 @dataclass
@@ -97,6 +119,8 @@ def workspace_view(*roles: Role) -> Callable[[View], View]:
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
+            if second_factor_pending(request):
+                return redirect_to_login(request.get_full_path(), reverse("web:login_otp"))
             role = role_of(request.user)
             if role is None or role not in allowed:
                 raise PermissionDenied

@@ -23,7 +23,7 @@ from balie.conversations.models import Conversation, Direction, Message
 from balie.core import clock
 from balie.core.errors import BalieError, InvalidInput
 from balie.web import labels
-from balie.web.views.common import ANSWERING, workspace_view
+from balie.web.views.common import ANSWERING, EVERYONE, workspace_view
 from balie.web.views.errors import dutch
 
 #: what a channel takes in one message (WhatsApp: 4,096 characters)
@@ -146,7 +146,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_view(*ANSWERING)
+@workspace_view(*EVERYONE)  # the back office notes too
 def note(request: HttpRequest, pk: int) -> HttpResponse:
     """Add an internal note; ``@username`` notifies a colleague who may see the conversation."""
     from balie.web.views.conversation import open_conversation
