@@ -96,7 +96,7 @@ def test_the_demo_serves_and_citizens_messages_arrive(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # start-up migrates and applies the demo first
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:

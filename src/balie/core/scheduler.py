@@ -6,14 +6,14 @@ the update runs it. Later issues register jobs (SLA sweeps, routing retries, ret
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
 from django.db import transaction
-from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from balie.core import clock
 
 log = structlog.get_logger(__name__)
 
@@ -34,13 +34,13 @@ def jobs() -> tuple[Job, ...]:
     return tuple(PERIODIC)
 
 
-def run_due(now_fn: Callable[[], object] = timezone.now) -> list[str]:
+def run_due() -> list[str]:
     """Run every job whose time has come, each at most once per interval; return their names."""
     from balie.core.models import ScheduledJob
 
     ran: list[str] = []
     for job in jobs():
-        now = timezone.now()
+        now = clock.now()
         with transaction.atomic():
             row, _ = ScheduledJob.objects.select_for_update().get_or_create(
                 name=job.name, defaults={"next_run_at": now}

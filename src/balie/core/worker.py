@@ -22,12 +22,11 @@ from typing import Any
 
 import structlog
 from django.db import OperationalError, close_old_connections
-from django.utils import timezone
 from django_tasks.base import TaskContext, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from balie.core import dispatch
+from balie.core import clock, dispatch
 
 log = structlog.get_logger(__name__)
 #: Tasks claimed per round: enough to batch a burst, few enough that parallel workers share.
@@ -87,7 +86,7 @@ def _mark_running(rows: list[DBTaskResult[Any, Any]], worker_id: str) -> None:
     """Mark claimed rows running on ``worker_id``, appending it to the workers that ran each
     (as django-tasks-db does), so :func:`reclaim_lost_tasks` can count lost runs. Rows never
     run before take one UPDATE together; a row run before (reclaimed, rare) its own."""
-    now = timezone.now()
+    now = clock.now()
     fresh = [row for row in rows if not row.worker_ids]
     if fresh:
         DBTaskResult.objects.filter(pk__in=[r.pk for r in fresh]).update(
@@ -118,7 +117,7 @@ def _run_round(claimed: list[DBTaskResult[Any, Any]]) -> None:
     if succeeded:
         DBTaskResult.objects.filter(pk__in=[r.pk for r in succeeded]).update(
             status=TaskResultStatus.SUCCESSFUL,
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
             return_value=None,
             exception_class_path="",
             traceback="",
@@ -174,7 +173,7 @@ def reclaim_lost_tasks() -> int:
     ``MAX_LOST_RUNS`` times is failed instead (:class:`WorkerLost`), with one log line."""
     from balie.core.models import WorkerHeartbeat
 
-    cutoff = timezone.now() - LOST_AFTER
+    cutoff = clock.now() - LOST_AFTER
     alive = set(
         WorkerHeartbeat.objects.filter(seen_at__gte=cutoff).values_list("worker_id", flat=True)
     )
@@ -187,7 +186,7 @@ def reclaim_lost_tasks() -> int:
     if given_up:
         DBTaskResult.objects.filter(pk__in=given_up, status=TaskResultStatus.RUNNING).update(
             status=TaskResultStatus.FAILED,
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
             exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
             traceback=f"WorkerLost: its worker disappeared {MAX_LOST_RUNS} times; not run again",
         )
@@ -204,9 +203,7 @@ def beat(worker_id: str) -> None:
     """Record that ``worker_id`` is alive now."""
     from balie.core.models import WorkerHeartbeat
 
-    WorkerHeartbeat.objects.update_or_create(
-        worker_id=worker_id, defaults={"seen_at": timezone.now()}
-    )
+    WorkerHeartbeat.objects.update_or_create(worker_id=worker_id, defaults={"seen_at": clock.now()})
 
 
 class InProcessWorker:
