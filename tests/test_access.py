@@ -249,3 +249,32 @@ def test_the_socket_forwards_nothing_about_a_hidden_conversation(social, channel
     heard, silent = async_to_sync(scenario)()
     assert {"conversation_created", "message_received"} <= set(heard)
     assert silent
+
+
+#: Admins that need no organisation scope, and why.
+_SUPERUSERS = "third-party, for superusers: organisation staff are given no permission on it"
+UNSCOPED_ADMINS = {
+    "auth.User": _SUPERUSERS,
+    "auth.Group": "permission groups, no organisation data",
+    "axes.AccessAttempt": _SUPERUSERS,
+    "axes.AccessLog": _SUPERUSERS,
+    "axes.AccessFailureLog": _SUPERUSERS,
+    "otp_totp.TOTPDevice": _SUPERUSERS,
+    "django_tasks_database.DBTaskResult": _SUPERUSERS,
+}
+
+
+def test_every_admin_is_scoped_to_the_organisation():
+    """Every model in the admin narrows its rows to the staff agent's organisation (or is
+    listed here with the reason it need not): a new admin without scoping fails."""
+    from django.contrib import admin as django_admin
+
+    from balie.organisations.admin import OrganisationScopedAdmin
+
+    unscoped = {
+        model._meta.label
+        for model, model_admin in django_admin.site._registry.items()
+        if not isinstance(model_admin, OrganisationScopedAdmin)
+        and model._meta.label not in UNSCOPED_ADMINS
+    }
+    assert unscoped == set()

@@ -8,11 +8,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from balie.api.models import ApiToken
+from balie.organisations.admin import OrganisationScopedAdmin
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+class ApiTokenAdmin(OrganisationScopedAdmin):
     """Read-only list with delete (revoke): the key is not stored, so it cannot be shown."""
+
+    organisation_path = "user__agent__organisation"  # staff agents: their colleagues' tokens
 
     list_display = ["prefix", "user", "name", "created_at", "last_used_at"]
     list_filter = ["created_at"]

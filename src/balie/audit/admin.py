@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 
 from balie.audit import trail
 from balie.audit.models import AuditEntry
+from balie.organisations.admin import OrganisationScopedAdmin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -38,17 +39,10 @@ class AuditedViewMixin:
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin, OrganisationScopedAdmin):
     """Superusers see every entry; staff agents the entries of their organisation's people."""
 
-    def get_queryset(self, request: HttpRequest) -> Any:
-        from balie.organisations.admin import scope_rows
-
-        return scope_rows(
-            super().get_queryset(request),
-            request.user,
-            organisation_path="actor__agent__organisation",
-        )
+    organisation_path = "actor__agent__organisation"
 
     list_display = ["at", "actor_label", "action", "object_type", "object_id", "result", "origin"]
     list_filter = ["action", "object_type", "result"]

@@ -14,8 +14,9 @@ from balie.routing.models import AgentChannel, AgentLanguage, AgentSkill, AgentT
 
 
 class OrganisationScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Rows of the staff member's own organisation only; superusers see every organisation,
-    staff without an agent profile none.
+    """Staff who are agents see their own organisation's rows only. Superusers, and staff
+    without an agent profile (platform operators), see every organisation's: for them
+    Django's model permissions, granted one by one, decide.
 
     ``organisation_path``: the lookup from the model to its organisation's id. Or
     ``conversation_path``: the lookup to a conversation, for rows about one; they are shown
@@ -54,11 +55,9 @@ def scope_rows(
     qs: QuerySet[Any], user: Any, *, organisation_path: str = "", conversation_path: str = ""
 ) -> QuerySet[Any]:
     """``qs`` narrowed to what ``user`` may see in the admin (see OrganisationScopedAdmin)."""
-    if getattr(user, "is_superuser", False):
-        return qs
     agent = getattr(user, "agent", None)
-    if agent is None:
-        return qs.none()
+    if getattr(user, "is_superuser", False) or agent is None:
+        return qs
     if conversation_path:
         from balie.conversations.access import visible_conversations
 

@@ -12,6 +12,7 @@ from balie.audit import trail
 from balie.audit.admin import AuditedViewMixin, ReadOnlyAdmin
 from balie.channels.whatsapp.models import MessageTemplate, WebhookEvent
 from balie.channels.whatsapp.retry import do_retry_events
+from balie.organisations.admin import OrganisationScopedAdmin
 
 
 class ProcessingFilter(admin.SimpleListFilter):
@@ -43,7 +44,7 @@ class ProcessingFilter(admin.SimpleListFilter):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(AuditedViewMixin, ReadOnlyAdmin):
+class WebhookEventAdmin(AuditedViewMixin, ReadOnlyAdmin, OrganisationScopedAdmin):
     """Raw events as Meta sent them (they hold personal data: each view is audited).
 
     Events that could not be applied are listed with their error, attempts and times (filter
@@ -51,6 +52,7 @@ class WebhookEventAdmin(AuditedViewMixin, ReadOnlyAdmin):
     the (audited) detail page.
     """
 
+    organisation_path = "channel__organisation"  # staff agents: their organisation's events
     list_display = [
         "pk",
         "channel",
@@ -90,8 +92,10 @@ class WebhookEventAdmin(AuditedViewMixin, ReadOnlyAdmin):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MessageTemplateAdmin(OrganisationScopedAdmin):
     """Templates are declared with `balie apply`; their review status comes from Meta."""
+
+    organisation_path = "channel__organisation"
 
     list_display = ["name", "language", "category", "status", "channel", "updated_at"]
     list_filter = ["channel", "status", "category", "language"]
