@@ -27,6 +27,8 @@ INLINE_ONLY = {
     "routing.AgentTraining",
     "routing.AgentChannel",
     "conversations.StatusChange",
+    "conversations.ConversationChange",
+    "conversations.Mention",
     "conversations.Attachment",
     "parties.DigitalAddress",
 }
