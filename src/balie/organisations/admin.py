@@ -39,11 +39,10 @@ class OrganisationScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         """Choices of organisation-owned rows (teams, topics, channels…) from one's own only."""
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         model = db_field.related_model
-        choices = getattr(field, "queryset", None)
-        if choices is not None and not request.user.is_superuser:
+        if field is not None and not request.user.is_superuser:
             path = "pk" if model is Organisation else _organisation_field(model)
-            if path:
-                field.queryset = scope_rows(choices, request.user, organisation_path=path)
+            if path and field.queryset is not None:
+                field.queryset = scope_rows(field.queryset, request.user, organisation_path=path)
         return field
 
 
