@@ -76,6 +76,15 @@ def test_five_wrong_passwords_lock_the_token_endpoint(staff):
     assert not ApiToken.objects.exists()
 
 
+def test_a_successful_token_login_clears_the_failures(staff):
+    """Four failures, then the right password: the count starts again, so four more do not lock."""
+    assert [_token("fout").status_code for _ in range(4)] == [401] * 4
+    assert _token(PASSWORD).status_code == 201
+    assert [_token("fout").status_code for _ in range(4)] == [401] * 4
+    staff.refresh_from_db()
+    assert staff.last_login is not None
+
+
 def test_admin_and_token_endpoint_share_one_count(client, staff):
     """Failures at the admin and at the token endpoint add up for the same username and address."""
     for _ in range(3):

@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -79,6 +79,8 @@ class ObtainTokenView(APIView):
                 error_body("not_authenticated", "wrong username or password"),
                 status=status.HTTP_401_UNAUTHORIZED,
             )
+        # A password login happened: last_login is set and django-axes clears the failures.
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
         key = do_create_token(user, name="api")
         return Response(
             {"token": key, "prefix": key[:PREFIX_LENGTH]}, status=status.HTTP_201_CREATED
