@@ -244,6 +244,8 @@ def _person(organisation: Any, username: str, role: str) -> Person:
     extra: dict[str, Any] = {}
     if role == "supervisor":
         extra["is_supervisor"] = True
+    if role == "backoffice":
+        extra["role"] = "backoffice"
     agent = factories.AgentFactory(
         organisation=organisation,
         user__username=username,
@@ -256,8 +258,8 @@ def _person(organisation: Any, username: str, role: str) -> Person:
     return Person(username, role, agent.user, agent)
 
 
-#: roles with a login in the workspace (back office joins when Agent.role exists)
-ROLES = ("agent", "supervisor", "administrator")
+#: roles with a login in the workspace
+ROLES = ("agent", "supervisor", "backoffice", "administrator")
 
 
 @pytest.fixture

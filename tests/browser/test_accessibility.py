@@ -22,6 +22,7 @@ BLOCKING = ("serious", "critical")
 PAGES = {
     "agent": ["inbox", "conversation"],
     "supervisor": ["inbox", "conversation", "supervisor"],
+    "backoffice": ["inbox"],  # the conversation fixture is not forwarded to the back office
     "administrator": ["inbox", "conversation", "supervisor"],
 }
 
