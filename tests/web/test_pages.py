@@ -70,3 +70,15 @@ def test_conversation_of_another_organisation_is_not_found(client: Client, organ
     client.force_login(agent.user)
     assert client.get(f"/gesprekken/{foreign.pk}/").status_code == 404
     assert client.get("/gesprekken/999999999/").status_code == 404
+
+
+def test_conversation_page_offers_the_lists_filters(client: Client, organisation) -> None:  # type: ignore[no-untyped-def]
+    """The filter form beside an open conversation lists the organisation's topics."""
+    agent = _agent(organisation)
+    factories.TopicFactory(organisation=organisation, code="paspoort", name="Paspoort")
+    mine = factories.ConversationFactory(
+        organisation=organisation, assignee=agent, status=Status.ASSIGNED
+    )
+    client.force_login(agent.user)
+    html = client.get(f"/gesprekken/{mine.pk}/").content.decode()
+    assert 'value="paspoort"' in html

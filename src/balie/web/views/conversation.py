@@ -25,7 +25,14 @@ from balie.core.errors import Forbidden, NotFound
 from balie.web.views import timeline as tl
 from balie.web.views.common import EVERYONE, Workspace, workspace_view
 from balie.web.views.composer import composer_context
-from balie.web.views.inbox import VIEW_LABELS, filtered, nav_views, views_for, with_preview
+from balie.web.views.inbox import (
+    VIEW_LABELS,
+    filter_choices,
+    filtered,
+    nav_views,
+    views_for,
+    with_preview,
+)
 
 #: messages shown at first; older ones load upwards on demand
 HISTORY = tl.PAGE
@@ -104,6 +111,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "current_id": conversation.pk,
             "composer": composer_context(request, conversation),
             "now": timezone.localtime(clock.now()),
+            "filters": request.GET,
+            **filter_choices(workspace),  # the list's filter form beside the conversation
         }
     )
     return render(request, "web/conversation.html", context)

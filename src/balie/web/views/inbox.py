@@ -140,11 +140,19 @@ def filter_choices(workspace: Workspace) -> dict[str, Any]:
     """The choices of the filter form: the organisation's topics, languages and labels."""
     organisation = workspace.organisation
     if organisation is None:
-        return {"topics": Topic.objects.none(), "languages": [], "labels": Label.objects.none()}
+        return {
+            "topics": Topic.objects.none(),
+            "languages": [],
+            "labels": Label.objects.none(),
+            "statuses": [],
+            "channel_kinds": [],
+        }
     return {
         "topics": Topic.objects.filter(organisation=organisation).order_by("name"),
         "languages": list(organisation.languages or []),
         "labels": Label.objects.filter(organisation=organisation).order_by("name"),
+        "statuses": [(s.value, s.value) for s in OPEN],  # the views show open ones only
+        "channel_kinds": [k for k, _label in ChannelKind.choices],
     }
 
 
@@ -170,8 +178,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "filters": request.GET,
         "current_id": current_id(request),
-        "statuses": [(s.value, s.value) for s in OPEN],  # the views show open ones only
-        "channel_kinds": [k for k, _label in ChannelKind.choices],
         "query": query.urlencode(),
         **filter_choices(workspace),
     }
