@@ -128,11 +128,24 @@ def test_the_demo_serves_and_citizens_messages_arrive(tmp_path):
             time.sleep(0.5)
         assert whatsapp["count"] > 0
         assert client.get("/admin/conversations/conversation/").status_code == 200
+        agent = httpx.Client(base_url=base, timeout=5)
+        form = agent.get("/accounts/login/")
+        agent.post(
+            "/accounts/login/",
+            data={
+                "username": "mohamed.elamrani",
+                "password": "balie-demo",
+                "csrfmiddlewaretoken": form.cookies["csrftoken"],
+            },
+        )
+        inbox = agent.get("/", follow_redirects=True)
+        assert (inbox.status_code, inbox.url.path) == (200, "/gesprekken/")
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=20)
     assert process.returncode == 0, output
     assert "login beheer / balie-demo" in output
+    assert f"{base}/   agent login mohamed.elamrani / balie-demo" in output
 
 
 @pytest.mark.django_db

@@ -80,12 +80,15 @@ def run_demo(*, port: int = 8000, rate_per_minute: float = 6.0, config: str | No
     # Demo wiring: the WhatsApp channel talks to the local Graph API simulator, not to Meta.
     whatsapp.configure(whatsapp_channel)
     supervisor = Agent.objects.filter(is_supervisor=True).select_related("user").first()
+    agent = Agent.objects.filter(is_supervisor=False).select_related("user").order_by("pk").first()
     # Stored as a digest only: this line is the one time the demo's API token can be read.
     api_token = do_create_token(supervisor.user if supervisor else admin, name="demo")
     print(
         f"\nBalie demo on http://127.0.0.1:{port}/\n"
+        f"  workspace:  http://127.0.0.1:{port}/   agent login "
+        f"{agent.user.username if agent else '-'} / {DEMO_PASSWORD}, supervisor "
+        f"{supervisor.user.username if supervisor else '-'} / {DEMO_PASSWORD}\n"
         f"  admin:      http://127.0.0.1:{port}/admin/   login {admin.username} / {DEMO_PASSWORD}\n"
-        f"  agent:      {supervisor.user.username if supervisor else '-'} / {DEMO_PASSWORD}\n"
         f"  API:        http://127.0.0.1:{port}/api/v1/  Authorization: Token {api_token}\n"
         f"  OpenAPI:    http://127.0.0.1:{port}/api/v1/schema/\n"
         f"  WhatsApp:   Graph API simulator on {whatsapp.root_url}\n"
