@@ -61,7 +61,7 @@ CSRF_TRUSTED_ORIGINS = env_list(
 )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "balie.web.admin_site.BalieAdminConfig",  # django.contrib.admin + the 2FA rule
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
