@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.db.models import QuerySet
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -40,6 +41,14 @@ def role_from_claims(claims: dict[str, Any]) -> str | None:
 
 class Backend(OIDCAuthenticationBackend):  # type: ignore[misc]
     """Find, link or create the Balie user and agent for a verified ID token."""
+
+    def verify_token(self, token: str, **kwargs: Any) -> Any:
+        """The ID token's payload; a bad signature or nonce refuses the login (no bare 400)."""
+        try:
+            return super().verify_token(token, **kwargs)
+        except SuspiciousOperation as exc:
+            log.warning("oidc_token_refused", reason=str(exc))
+            return None
 
     def verify_claims(self, claims: dict[str, Any]) -> bool:
         """Only people with a username and a role that maps to Balie may log in."""
