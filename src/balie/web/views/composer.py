@@ -5,7 +5,9 @@ so htmx swaps the alert in and balie.js keeps the draft (it clears it only on su
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages as flash
@@ -23,7 +25,7 @@ from balie.conversations.models import Conversation, Direction, Message
 from balie.core import clock
 from balie.core.errors import BalieError, InvalidInput
 from balie.web import labels
-from balie.web.views.common import ANSWERING, EVERYONE, workspace_view
+from balie.web.views.common import ANSWERING, EVERYONE, Role, workspace_view
 from balie.web.views.errors import dutch
 
 #: what a channel takes in one message (WhatsApp: 4,096 characters)
@@ -117,122 +119,115 @@ def refused(
     return response
 
 
-def _agent(request: HttpRequest) -> Any:
+def acting_agent(request: HttpRequest) -> Any:
+    """The agent behind the request (refused for staff without an agent profile)."""
     agent = access.agent_of(request.user)
     if agent is None:
         raise InvalidInput("only agents can answer", code="not_an_agent")
     return agent
 
 
-@require_POST
-@workspace_view(*ANSWERING)
-def reply(request: HttpRequest, pk: int) -> HttpResponse:
+FormBody = Callable[..., HttpResponse | None]
+
+
+def conversation_form(
+    permission: access.Action, feedback: str, roles: tuple[Role, ...] = ANSWERING
+) -> Callable[[FormBody], Callable[..., HttpResponse]]:
+    """A POST form on one conversation, the shape every workspace action shares.
+
+    Open the conversation (404 when the person may not see it), check ``permission``, run
+    ``body(request, conversation, **url_kwargs)``; a refusal (any BalieError) comes back in
+    Dutch in the feedback slot ``feedback`` (formatted with the URL's kwargs) and the draft is
+    kept; success refreshes the page's live parts, unless the body answers itself.
+    """
+
+    def wrap(body: FormBody) -> Callable[..., HttpResponse]:
+        @require_POST
+        @workspace_view(*roles)
+        @wraps(body)
+        def view(request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
+            from balie.web.views.conversation import open_conversation
+
+            conversation = open_conversation(request, pk)
+            try:
+                access.require(request.user, conversation, permission)
+                answer = body(request, conversation, **kwargs)
+            except BalieError as exc:
+                return refused(request, conversation, exc, feedback.format(**kwargs))
+            return answer or done(request, conversation)
+
+        return view
+
+    return wrap
+
+
+@conversation_form(access.Action.REPLY, "composer-feedback")
+def reply(request: HttpRequest, conversation: Conversation) -> None:
     """Send a free-form reply to the citizen."""
-    from balie.web.views.conversation import open_conversation
-
-    conversation = open_conversation(request, pk)
-    try:
-        access.require(request.user, conversation, access.Action.REPLY)
-        reply_to = request.POST.get("reply_to", "")
-        check_send_reply(
-            conversation.pk,
-            _agent(request),
-            request.POST.get("body", ""),
-            reply_to_id=int(reply_to) if reply_to.isdigit() else None,
-        )
-    except BalieError as exc:
-        return refused(request, conversation, exc, "composer-feedback")
-    return done(request, conversation)
+    reply_to = request.POST.get("reply_to", "")
+    check_send_reply(
+        conversation.pk,
+        acting_agent(request),
+        request.POST.get("body", ""),
+        reply_to_id=int(reply_to) if reply_to.isdigit() else None,
+    )
 
 
-@require_POST
-@workspace_view(*EVERYONE)  # the back office notes too
-def note(request: HttpRequest, pk: int) -> HttpResponse:
+@conversation_form(access.Action.NOTE, "composer-feedback", EVERYONE)  # back office notes too
+def note(request: HttpRequest, conversation: Conversation) -> None:
     """Add an internal note; ``@username`` notifies a colleague who may see the conversation."""
-    from balie.web.views.conversation import open_conversation
-
-    conversation = open_conversation(request, pk)
-    try:
-        access.require(request.user, conversation, access.Action.NOTE)
-        check_add_note_with_mentions(conversation.pk, _agent(request), request.POST.get("body", ""))
-    except BalieError as exc:
-        return refused(request, conversation, exc, "composer-feedback")
-    return done(request, conversation)
+    check_add_note_with_mentions(
+        conversation.pk, acting_agent(request), request.POST.get("body", "")
+    )
 
 
-@require_POST
-@workspace_view(*ANSWERING)
-def template(request: HttpRequest, pk: int) -> HttpResponse:
+@conversation_form(access.Action.REPLY, "composer-feedback")
+def template(request: HttpRequest, conversation: Conversation) -> None:
     """Send an approved WhatsApp template with its variables (allowed outside the window)."""
     from balie.channels.whatsapp.templates import check_send_template
-    from balie.web.views.conversation import open_conversation
 
-    conversation = open_conversation(request, pk)
-    try:
-        access.require(request.user, conversation, access.Action.REPLY)
-        raw = request.POST.get("template", "")
-        if not raw.isdigit():
-            raise InvalidInput("choose a template", code="template")
-        parameters = request.POST.getlist(f"parameter-{raw}")
-        check_send_template(conversation.pk, _agent(request), int(raw), parameters)
-    except BalieError as exc:
-        return refused(request, conversation, exc, "composer-feedback")
-    return done(request, conversation)
+    raw = request.POST.get("template", "")
+    if not raw.isdigit():
+        raise InvalidInput("choose a template", code="template")
+    parameters = request.POST.getlist(f"parameter-{raw}")
+    check_send_template(conversation.pk, acting_agent(request), int(raw), parameters)
 
 
-@require_POST
-@workspace_view(*ANSWERING)
-def upload(request: HttpRequest, pk: int) -> HttpResponse:
+@conversation_form(access.Action.REPLY, "file-feedback")
+def upload(request: HttpRequest, conversation: Conversation) -> None:
     """Send a file within the channel's limits (WhatsApp: its file types, up to 16 MB)."""
-    from balie.web.views.conversation import open_conversation
+    from balie.channels.whatsapp.templates import check_send_media
 
-    conversation = open_conversation(request, pk)
-    try:
-        access.require(request.user, conversation, access.Action.REPLY)
-        limit = FILE_LIMITS.get(conversation.channel.kind)
-        if limit is None:
-            raise InvalidInput("this channel does not send files", code="files_not_supported")
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise InvalidInput("choose a file", code="no_file")
-        if upload.size is None or upload.size > limit:  # refused before it is read
-            raise InvalidInput("the file is larger than 16 MB", code="media_size")
-        from balie.channels.whatsapp.templates import check_send_media
-
-        check_send_media(
-            conversation.pk,
-            _agent(request),
-            data=upload.read(),
-            filename=upload.name or "file",
-            content_type=upload.content_type or "application/octet-stream",
-            caption=request.POST.get("caption", ""),
-        )
-    except BalieError as exc:
-        return refused(request, conversation, exc, "file-feedback")
-    return done(request, conversation)
+    limit = FILE_LIMITS.get(conversation.channel.kind)
+    if limit is None:
+        raise InvalidInput("this channel does not send files", code="files_not_supported")
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise InvalidInput("choose a file", code="no_file")
+    if upload.size is None or upload.size > limit:  # refused before it is read
+        raise InvalidInput("the file is larger than 16 MB", code="media_size")
+    check_send_media(
+        conversation.pk,
+        acting_agent(request),
+        data=upload.read(),
+        filename=upload.name or "file",
+        content_type=upload.content_type or "application/octet-stream",
+        caption=request.POST.get("caption", ""),
+    )
 
 
-@require_POST
-@workspace_view(*ANSWERING)
-def retry(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+@conversation_form(access.Action.REPLY, "message-{message_pk}-feedback")
+def retry(request: HttpRequest, conversation: Conversation, message_pk: int) -> None:
     """Send a failed message again (as a new message; the failed one stays in the timeline)."""
-    from balie.web.views.conversation import open_conversation
-
-    conversation = open_conversation(request, pk)
     failed = Message.objects.filter(
         conversation=conversation,
         pk=message_pk,
         direction=Direction.OUTBOUND,
         delivery_status="failed",
     ).first()
-    try:
-        access.require(request.user, conversation, access.Action.REPLY)
-        if failed is None:
-            raise InvalidInput("this message did not fail", code="not_failed")
-        resend(conversation, failed, _agent(request))
-    except BalieError as exc:
-        return refused(request, conversation, exc, f"message-{message_pk}-feedback")
-    return done(request, conversation)
+    if failed is None:
+        raise InvalidInput("this message did not fail", code="not_failed")
+    resend(conversation, failed, acting_agent(request))
 
 
 def resend(conversation: Conversation, failed: Message, agent: Any) -> Message:
