@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.timesince import timesince
 
@@ -44,7 +44,9 @@ def short_time(value: datetime | None) -> str:
     """``ma 1 dec 10.42`` in Dutch; the active time zone (the organisation's)."""
     if value is None:
         return ""
-    return date_format(timezone.localtime(value), "D j M H.i")
+    # Dutch writes month abbreviations in lower case ("dec"); Django's "M" capitalises them
+    month = "b" if (translation.get_language() or "").startswith("nl") else "M"
+    return date_format(timezone.localtime(value), f"D j {month} H.i")
 
 
 @register.filter
