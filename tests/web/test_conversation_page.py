@@ -65,14 +65,17 @@ def test_page_shows_messages_history_and_context(client: Client, organisation) -
 
 
 def test_older_messages_load_upwards(client: Client, organisation) -> None:  # type: ignore[no-untyped-def]
-    """Beyond 100 messages the page offers the older ones, loaded before the oldest shown."""
+    """Beyond one page of messages the page offers the older ones, loaded before the oldest
+    shown."""
+    from balie.web.views.timeline import PAGE
+
     agent = _agent(organisation)
     conversation = _mine(organisation, agent)
-    _messages(conversation, 130)
+    _messages(conversation, PAGE + 30)
     client.force_login(agent.user)
     page = client.get(f"/gesprekken/{conversation.pk}/")
     html = page.content.decode()
-    assert "bericht 129" in html
+    assert f"bericht {PAGE + 29}" in html
     assert "bericht 29<" not in html
     assert 'id="older-messages"' in html
     oldest = page.context["timeline"].oldest_id

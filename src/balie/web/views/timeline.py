@@ -24,8 +24,9 @@ from balie.organisations.models import Agent, Team, Topic
 from balie.routing.models import RoutingRecord
 from balie.web import labels
 
-#: messages per page; older ones load upwards
-PAGE = 100
+#: messages per page; older ones load upwards (50 fill a 1366×768 screen several times over
+#: and keep the first paint of a long conversation short)
+PAGE = 50
 #: at most this many messages kept by a live refresh after loading older ones
 KEEP = 1000
 #: history rows shown per kind within the page's time range
