@@ -59,6 +59,8 @@ REALTIME_EVENTS = (
     "reply_queued",
     "note_added",
     "delivery_status_changed",
+    "attachments_added",
+    "reaction_recorded",
     "agent_presence_changed",
     "conversation_changed",
     "agent_mentioned",  # to the mentioned agent's group only (the event names no organisation)

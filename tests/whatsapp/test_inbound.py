@@ -219,3 +219,27 @@ def test_a_failing_event_does_not_hold_up_its_batch(post_webhook, monkeypatch):
     failed = WebhookEvent.objects.get(pk=ids[1])
     assert (failed.processed_at, failed.last_error) == (None, "ValueError: cannot apply")
     assert WebhookEvent.objects.filter(processed_at__isnull=False).count() == 2
+
+
+def test_reaction_is_written_through_an_action_that_publishes_it(deliver, events, wa_channel):
+    """Setting and removing a reaction each publish reaction_recorded with the organisation."""
+    deliver("text")
+    target = inbound().get()
+    Message.objects.filter(pk=target.pk).update(provider_id="wamid.OUTBOUND0001")
+    deliver("reaction")
+    payload = fixture_json("reaction")
+    payload["entry"][0]["changes"][0]["value"]["messages"][0]["reaction"]["emoji"] = ""
+    deliver(payload)
+    recorded = events.named("reaction_recorded")
+    assert [(e.message_id, e.removed) for e in recorded] == [(target.pk, False), (target.pk, True)]
+    assert recorded[0].organisation_id == wa_channel.organisation_id
+
+
+def test_inbound_media_publishes_attachments_added_per_message(deliver, events):
+    """An image message's attachment is added through the action: one event naming it."""
+    deliver("image")
+    message = inbound().get()
+    (added,) = events.named("attachments_added")
+    assert added.message_id == message.pk
+    assert added.conversation_id == message.conversation_id
+    assert added.attachment_ids == [message.attachments.get().pk]

@@ -114,3 +114,44 @@ class CallConnected(Event):
 
     agent_id: int
     conversation_id: int
+
+
+@event("attachments_added")
+@dataclass(frozen=True)
+class AttachmentsAdded(Event):
+    """A channel wrote the files of a message (not yet fetched, for inbound media)."""
+
+    message_id: int
+    conversation_id: int
+    attachment_ids: list[int]
+    organisation_id: int | None = None  # lets realtime pushes skip a lookup
+
+
+@event("attachment_stored")
+@dataclass(frozen=True)
+class AttachmentStored(Event):
+    """An inbound file was fetched and stored: it can be downloaded now."""
+
+    attachment_id: int
+    message_id: int
+    conversation_id: int
+
+
+@event("reaction_recorded")
+@dataclass(frozen=True)
+class ReactionRecorded(Event):
+    """A citizen reacted to a message (``removed``: took the reaction back)."""
+
+    message_id: int
+    conversation_id: int
+    removed: bool
+    organisation_id: int | None = None  # lets realtime pushes skip a lookup
+
+
+@event("message_provider_id_set")
+@dataclass(frozen=True)
+class MessageProviderIdSet(Event):
+    """An outbound message was linked to the provider's id after the fact (reconciled)."""
+
+    message_id: int
+    conversation_id: int

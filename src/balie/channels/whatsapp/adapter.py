@@ -34,6 +34,7 @@ from balie.channels.whatsapp.groupcommit import write_batch
 from balie.channels.whatsapp.interactive import graph_interactive
 from balie.channels.whatsapp.parse import PayloadError, check_envelope
 from balie.channels.whatsapp.window import window_closes_at, window_open
+from balie.conversations.actions.attachments import do_set_attachment_media_id
 from balie.conversations.models import Attachment, Conversation, Message
 from balie.core.errors import WorkflowViolation
 from balie.parties.models import AddressKind
@@ -169,7 +170,7 @@ def _media_content(client: GraphClient, message: Message, attachment: Attachment
             data = handle.read()
         media_id = client.upload_media(data, attachment.filename, attachment.content_type)
         # Keep the id: a retry after a failed send must not upload the file again.
-        Attachment.objects.filter(pk=attachment.pk).update(provider_media_id=media_id)
+        do_set_attachment_media_id(attachment, media_id)
     kind = MEDIA_KINDS.get(attachment.content_type.split("/")[0], "document")
     media: dict[str, Any] = {"id": media_id}
     if kind == "document":

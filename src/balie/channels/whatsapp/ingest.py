@@ -27,6 +27,12 @@ from balie.channels.whatsapp.parse import (
 )
 from balie.channels.whatsapp.retry import do_record_failure, due_event_ids
 from balie.conversations.actions import InboundMessage, do_receive_messages
+from balie.conversations.actions.attachments import (
+    Reaction,
+    do_add_attachments,
+    do_record_reaction,
+    do_set_provider_ids,
+)
 from balie.conversations.actions.delivery import Report
 from balie.conversations.actions.delivery import do_update_delivery_statuses as update_statuses
 from balie.conversations.delivery import DeliveryStatus
@@ -262,7 +268,7 @@ def _apply_messages(channel: Channel, parsed: list[ParsedMessage]) -> None:
             )
         if channel.settings.get("read_receipts"):
             receipts_due.append(result.message.pk)
-    Attachment.objects.bulk_create(attachments)
+    do_add_attachments(attachments, organisation_id=channel.organisation_id)
     # the downloads (the media URL expires in minutes) and receipts: one INSERT for all
     enqueue_all(
         [(media.download_media, [a.pk]) for a in attachments]
@@ -310,15 +316,13 @@ def _apply_reaction(channel: Channel, parsed: ParsedMessage) -> bool:
             "whatsapp_reaction_unknown_message", channel_id=channel.pk, kept=bool(parsed.emoji)
         )
         return not parsed.emoji
-    who = parsed.sender.user_id or parsed.sender.wa_id
-    reactions = dict(target.metadata.get("reactions") or {})
-    if parsed.emoji:
-        at = parsed.sent_at.isoformat() if parsed.sent_at else ""
-        reactions[who] = {"emoji": parsed.emoji, "wamid": parsed.wamid, "at": at}
-    else:
-        reactions.pop(who, None)
-    target.metadata = {**target.metadata, "reactions": reactions}
-    target.save(update_fields=["metadata"])
+    reaction = Reaction(
+        sender=parsed.sender.user_id or parsed.sender.wa_id,
+        emoji=parsed.emoji,
+        provider_id=parsed.wamid,
+        at=parsed.sent_at.isoformat() if parsed.sent_at else "",
+    )
+    do_record_reaction(target, reaction, organisation_id=channel.organisation_id)
     return True
 
 
@@ -373,8 +377,7 @@ def _reconcile(channel: Channel, status: ParsedStatus) -> int | None:
     )
     if message is None:
         return None
-    message.provider_id = status.wamid
-    message.save(update_fields=["provider_id"])
+    do_set_provider_ids([(message, status.wamid)])
     log.info("whatsapp_send_reconciled", message_id=message.pk)
     return message.pk
 

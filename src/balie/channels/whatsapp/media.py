@@ -14,12 +14,14 @@ from datetime import timedelta
 from mimetypes import guess_extension
 
 import structlog
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django_tasks import task
 
 from balie.channels.base import SendError, base_type
 from balie.channels.whatsapp.client import GraphClient
+from balie.conversations.actions.attachments import (
+    do_record_media_error,
+    do_store_attachment_file,
+)
 from balie.conversations.models import Attachment, Message
 from balie.core import clock
 
@@ -66,16 +68,11 @@ def download_media(attachment_id: int, attempt: int = 1) -> None:
         log.warning("whatsapp_media_failed", attachment_id=attachment_id, code=exc.code)
         return
     name = f"whatsapp/{uuid.uuid4().hex}{guess_extension(base_type(content_type)) or ''}"
-    with transaction.atomic():
-        locked = Attachment.objects.select_for_update().get(pk=attachment_id)
-        if locked.file:
-            return
-        locked.file.save(name, ContentFile(data), save=False)
-        locked.size = len(data)
-        locked.sha256 = hashlib.sha256(data).hexdigest()
-        locked.content_type = content_type
-        locked.filename = locked.filename or name.rsplit("/", 1)[-1]
-        locked.save(update_fields=["file", "size", "sha256", "content_type", "filename"])
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not do_store_attachment_file(
+        attachment_id, name, data, content_type=content_type, sha256=sha256
+    ):
+        return
     log.info("whatsapp_media_stored", attachment_id=attachment_id, size=len(data))
 
 
@@ -111,8 +108,4 @@ def digest_matches(data: bytes, expected: str) -> bool:
 
 
 def _record_error(message_id: int, code: str, text: str) -> None:
-    with transaction.atomic():
-        message = Message.objects.select_for_update().get(pk=message_id)
-        whatsapp = {**(message.metadata.get("whatsapp") or {}), "media_error": f"{code}: {text}"}
-        message.metadata = {**message.metadata, "whatsapp": whatsapp}
-        message.save(update_fields=["metadata"])
+    do_record_media_error(message_id, "whatsapp", f"{code}: {text}")

@@ -21,6 +21,7 @@ from balie.channels.registry import adapter_for
 from balie.channels.whatsapp.interactive import check_interactive
 from balie.channels.whatsapp.models import MessageTemplate, TemplateStatus
 from balie.channels.whatsapp.window import window_closes_at, window_open
+from balie.conversations.actions.attachments import do_add_attachments
 from balie.conversations.actions.reply import do_send_reply
 from balie.conversations.actions.status import lock_conversation
 from balie.conversations.models import Attachment, Conversation, Message
@@ -183,5 +184,5 @@ def check_send_media(
             sha256=hashlib.sha256(data).hexdigest(),
         )
         attachment.file.save(filename[:100] or "file", ContentFile(data), save=False)
-        attachment.save()
+        do_add_attachments([attachment], organisation_id=conversation.organisation_id)
         return message
