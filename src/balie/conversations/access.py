@@ -20,6 +20,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from balie.conversations.models import Attachment, Conversation
+from balie.conversations.ports import routing
 from balie.conversations.workflow import Status
 from balie.core.converters import MAX_ID
 from balie.core.errors import Forbidden, NotFound
@@ -74,14 +75,8 @@ def visible_conversations(actor: Any) -> QuerySet[Conversation]:
     agent = agent_of(actor)
     if agent is None:
         return Conversation.objects.none()
-    from balie.routing.models import Offer, OfferOutcome  # routing builds on conversations
-
     my_teams = Agent.teams.through.objects.filter(agent_id=agent.pk).values("team_id")
-    offered = Exists(
-        Offer.objects.filter(
-            entry__conversation=OuterRef("pk"), agent_id=agent.pk, outcome=OfferOutcome.PENDING
-        )
-    )
+    offered = routing().offered_to(agent.pk)  # routing builds on conversations: a port
     open_topic = Q(topic__isnull=True) | Q(topic__restricted=False)
     serving = Q(topic__restricted=True, topic__team_id__in=my_teams)
     if agent.role == AgentRole.BACKOFFICE:
@@ -127,9 +122,7 @@ def require(actor: Any, conversation: Conversation, action: Action) -> None:
         and conversation.assignee_id is None
         and (Status(conversation.status) in WAITING)
     ):
-        from balie.routing.eligibility import may_take  # routing builds on conversations
-
-        if may_take(agent, conversation):
+        if routing().may_take(agent, conversation):
             return
         raise Forbidden(
             "this contact needs a skill, training, language or free capacity you do not have",
@@ -203,10 +196,8 @@ def visible_parties(actor: Any) -> QuerySet[Any]:
 
 def access_offer(actor: Any, offer_id: Any) -> int:
     """The id of an offer made to ``actor``; NotFound for anyone else's or an absent one."""
-    from balie.routing.models import Offer
-
     agent = agent_of(actor)
     offer_id = _checked_id(offer_id)
-    if agent is None or not Offer.objects.filter(pk=offer_id, agent_id=agent.pk).exists():
+    if agent is None or not routing().is_offer_of(offer_id, agent.pk):
         raise NotFound("not found")
     return offer_id

@@ -7,11 +7,11 @@ from typing import Any
 from django.db import transaction
 
 from balie.channels.models import OutboxEntry
-from balie.channels.registry import adapter_for
 from balie.conversations.actions.status import do_assign, lock_conversation
 from balie.conversations.delivery import DeliveryStatus
 from balie.conversations.events import NoteAdded, ReplyQueued
 from balie.conversations.models import Conversation, Direction, Message
+from balie.conversations.ports import reply_policy
 from balie.conversations.workflow import REPLYABLE, Status
 from balie.core import clock
 from balie.core.errors import InvalidInput, WorkflowViolation
@@ -55,7 +55,7 @@ def check_send_reply(
                 "this conversation is closed; start a new one to contact the citizen",
                 code="conversation_closed",
             )
-        adapter_for(conversation.channel).check_reply_allowed(conversation, clock.now())
+        reply_policy(conversation.channel).check_reply_allowed(conversation, clock.now())
         return do_send_reply(
             conversation, agent, body, reply_to=_reply_target(conversation, reply_to_id)
         )
