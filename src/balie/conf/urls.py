@@ -3,8 +3,9 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
-from balie.core import health, metrics
+from balie.core import health
 from balie.core.converters import IdConverter
+from balie.web import metrics as web_metrics
 
 # ``<id:name>``: a database id in a path (out-of-range numbers are a 404, not an overflow).
 # Registered before the included URL confs below are imported, which use it.
@@ -15,12 +16,12 @@ handler404 = "balie.api.errors.page_not_found"  # JSON under /api/, Django's pag
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("metrics", metrics.metrics, name="metrics"),
+    path("metrics", web_metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("balie.api.urls")),
     path("webhooks/", include("balie.channels.urls")),
     path("phone/", include("balie.channels.phone.urls")),
     path("routing/", include("balie.routing.urls")),
-    path("attachments/", include("balie.conversations.media")),
+    path("attachments/", include("balie.api.attachments")),
     path("", include("balie.web.urls")),
 ]

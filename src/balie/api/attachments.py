@@ -1,4 +1,4 @@
-"""Attachments reach people only through this view: whoever may read the conversation
+"""Attachments reach people only through this API view: whoever may read the conversation
 (``balie.conversations.access``; any other id answers 404, like an absent one).
 
 Files are never served from MEDIA_URL directly. The answer is a download (never rendered
@@ -36,7 +36,7 @@ class AttachmentDownload(APIView):
         return response
 
 
-# Included from balie.conf.urls under "attachments/".
+# Included from balie.conf.urls under "attachments/" (the workspace templates link to it).
 urlpatterns = [
     path("<int:attachment_id>/", AttachmentDownload.as_view(), name="attachment-download")
 ]
