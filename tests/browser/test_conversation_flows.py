@@ -95,7 +95,8 @@ def test_note_with_a_mention_tells_the_colleague_live(
         page.get_by_role("button", name="Notitie opslaan").click()
         page.wait_for_selector(".balie-msg--note:has-text('wil jij dit oppakken?')")
         colleague.wait_for_function(
-            "document.getElementById('announcer').textContent.includes('genoemd in een notitie')"
+            "() => document.getElementById('announcer').textContent"
+            ".includes('genoemd in een notitie')"
         )
         colleague.wait_for_selector("#mention-notices a")
     finally:

@@ -73,9 +73,11 @@ def test_a_whatsapp_message_appears_live_in_the_open_inbox(
     row = _wait_for_row(page, conversation.pk)
     assert "Fatima el Amrani" in row.inner_text()
     assert "WhatsApp" in row.inner_text()
-    page.wait_for_function("document.getElementById('count-unassigned').textContent.trim() == '1'")
     page.wait_for_function(
-        "document.getElementById('announcer').textContent.includes('Nieuw bericht ontvangen')"
+        "() => document.getElementById('count-unassigned').textContent.trim() == '1'"
+    )
+    page.wait_for_function(
+        "() => document.getElementById('announcer').textContent.includes('Nieuw bericht ontvangen')"
     )
     assert page.locator("#announcer").get_attribute("aria-live") == "polite"
     assert page.evaluate("window.__notReloaded") is True, "the page was reloaded"
@@ -85,7 +87,9 @@ def test_a_whatsapp_message_appears_live_in_the_open_inbox(
     jan.text("Wanneer wordt het grofvuil opgehaald?")
     second = _conversation_of("31687654321")
     _wait_for_row(page, second.pk)
-    page.wait_for_function("document.getElementById('count-unassigned').textContent.trim() == '2'")
+    page.wait_for_function(
+        "() => document.getElementById('count-unassigned').textContent.trim() == '2'"
+    )
     assert page.evaluate("window.__notReloaded") is True
 
 
@@ -104,14 +108,15 @@ def test_the_offline_notice_shows_while_the_socket_is_down(
     live_app.stop()
     page.wait_for_selector("body[data-live='no']", state="attached")
     page.wait_for_function(
-        "document.getElementById('connection-status').textContent.includes('opnieuw verbinden')"
+        "() => document.getElementById('connection-status').textContent"
+        ".includes('opnieuw verbinden')"
     )
     screenshot(page, "inbox-offline")
 
     live_app.start()
     wait_live(page)
-    page.wait_for_function("document.getElementById('connection-status').textContent === ''")
+    page.wait_for_function("() => document.getElementById('connection-status').textContent === ''")
     page.wait_for_function(
-        "document.getElementById('announcer').textContent.includes('Verbinding hersteld')"
+        "() => document.getElementById('announcer').textContent.includes('Verbinding hersteld')"
     )
     assert page.evaluate("window.__notReloaded") is True
