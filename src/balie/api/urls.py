@@ -14,5 +14,6 @@ router.register("channels", views.ChannelViewSet, basename="channel")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
+    path("routing/", include("balie.api.routing_views")),
     path("", include(router.urls)),
 ]
