@@ -50,7 +50,9 @@ def settings_for(organisation_id: int) -> RoutingSettings:
 
 def mixing_for(settings: RoutingSettings) -> sel.Mixing:
     """Channel mixing: a call blocks written contacts unless the organisation allows them."""
-    return sel.Mixing(blocking=frozenset() if settings.chats_during_call else {CALL_KIND})
+    return sel.Mixing(
+        blocking=frozenset() if settings.chats_during_call else frozenset({CALL_KIND})
+    )
 
 
 def agent_load_statement(agent_ids: list[int]) -> Statement:
@@ -121,7 +123,7 @@ class Board:
     steps: dict[int, list[sel.Step]] = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.monotonic)
     _qualified: dict[sel.Need, list[int]] = field(default_factory=dict)
-    _fixed: dict[sel.Need, dict[int, float]] = field(default_factory=dict)
+    _fixed: dict[sel.Need, dict[sel.AgentId, float]] = field(default_factory=dict)
     _on_shift: dict[sel.Need, int] = field(default_factory=dict)
 
     @property
@@ -135,7 +137,7 @@ class Board:
             self._qualified[key] = [a for a, p in self.profiles.items() if sel.qualifies(p, key)]
         return self._qualified[key]
 
-    def fixed(self, need: sel.Need) -> dict[int, float]:
+    def fixed(self, need: sel.Need) -> dict[sel.AgentId, float]:
         """:func:`~balie.routing.selection.profile_score` of each qualified agent for ``need``
         (cached: it depends on the profiles and the rarities alone)."""
         key = replace(need, priority=0)

@@ -33,7 +33,9 @@ def steps_for_organisation(organisation_id: int) -> dict[int, list[sel.Step]]:
 def _steps(rows: QuerySet[EscalationStep]) -> dict[int, list[sel.Step]]:
     steps: dict[int, list[sel.Step]] = {}
     for row in rows.select_related("training"):
-        training = row.training.code if row.training_id else ("" if row.drop_training else None)
+        training = (
+            row.training.code if row.training is not None else ("" if row.drop_training else None)
+        )
         steps.setdefault(row.topic_id, []).append(
             sel.Step(
                 after_s=row.after_s,

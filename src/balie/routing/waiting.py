@@ -77,7 +77,7 @@ def ahead_of(entry_ids: list[int]) -> dict[int, int]:
 def notify_waiting_many(entry_ids: list[int]) -> None:
     """Send each still-waiting contact its notice once, in one transaction."""
     with transaction.atomic(), batch():
-        entries = (
+        locked = (
             QueueEntry.objects.select_for_update(of=("self",))
             .select_related(
                 "conversation__topic", "conversation__channel", "conversation__organisation"
@@ -85,7 +85,7 @@ def notify_waiting_many(entry_ids: list[int]) -> None:
             .filter(pk__in=entry_ids, state=EntryState.WAITING, notice_sent_at__isnull=True)
             .order_by("pk")
         )
-        entries = list(entries)
+        entries = list(locked)
         ahead = ahead_of([entry.pk for entry in entries])
         notices = []
         for entry in entries:

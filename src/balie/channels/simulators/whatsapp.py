@@ -148,7 +148,8 @@ class WhatsAppSimulator:
     @property
     def root_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}"
 
     @property
     def base_url(self) -> str:
@@ -374,7 +375,8 @@ def _handler_for(sim: WhatsAppSimulator) -> type[BaseHTTPRequestHandler]:
             parsed = BytesParser(policy=HTTP).parsebytes(head + body)
             for part in parsed.iter_parts():
                 if part.get_param("name", header="content-disposition") == "file":
-                    data = part.get_payload(decode=True) or b""
+                    payload = part.get_payload(decode=True)
+                    data = payload if isinstance(payload, bytes) else b""
                     return sim.add_media(data, part.get_content_type(), part.get_filename() or "")
             return ""
 

@@ -24,7 +24,9 @@ def new_wamid() -> str:
     return f"wamid.HBgL{uuid.uuid4().hex.upper()}{next(_counter):06d}"
 
 
-def envelope(phone_number_id: str, display_number: str, field: str, value: dict[str, Any]) -> dict:
+def envelope(
+    phone_number_id: str, display_number: str, field: str, value: dict[str, Any]
+) -> dict[str, Any]:
     """Wrap one change value in the ``whatsapp_business_account`` envelope."""
     if field == "messages":
         value = {
@@ -126,7 +128,7 @@ def status(
     return raw
 
 
-def template_update(name: str, language: str, event: str, reason: str = "NONE") -> dict:
+def template_update(name: str, language: str, event: str, reason: str = "NONE") -> dict[str, Any]:
     """The value of a ``message_template_status_update`` change."""
     return {
         "event": event,
