@@ -28,10 +28,8 @@ from balie.web.views.composer import composer_context
 from balie.web.views.inbox import (
     VIEW_LABELS,
     filter_choices,
-    filtered,
     nav_views,
     views_for,
-    with_preview,
 )
 
 #: messages shown at first; older ones load upwards on demand
@@ -101,13 +99,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         view = "mine"
     trail.record(request=request, action="view_messages", obj=conversation)
     workspace.views = nav_views(request, view)
-    rows = with_preview(filtered(request, view).order_by("last_inbound_at", "pk"))[:50]
     context = live_context(request, conversation)
     context.update(
         {
             "view": view,
             "view_label": VIEW_LABELS[view],  # the heading of the list beside it
-            "page": {"object_list": rows},
             "current_id": conversation.pk,
             "composer": composer_context(request, conversation),
             "now": timezone.localtime(clock.now()),
