@@ -205,7 +205,11 @@ class Message(models.Model):
             )
         ]
         # the inbox's preview (last message per conversation) and the timeline's pages
-        indexes = [models.Index(fields=["conversation", "id"])]
+        indexes = [
+            models.Index(fields=["conversation", "id"]),
+            # a conversation's latest messages by time (the timeline's first page and paging)
+            models.Index(fields=["conversation", "created_at", "id"], name="message_timeline_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.direction} #{self.pk}"
