@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from balie.api.auth import do_create_token
 from balie.core.events import EVENT_TYPES, Event, add_listener
 from balie.core.worker import run_ready_tasks
+from balie.routing import board
 from tests import factories
 
 ON_POSTGRES = bool(os.environ.get("DATABASE_URL"))
@@ -23,6 +24,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords and not ON_POSTGRES:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def fresh_boards() -> Iterator[None]:
+    """Routing boards are cached per process; every test starts without one."""
+    board._cache.clear()
+    yield
+    board._cache.clear()
 
 
 class PublishedEvents(list[Event]):

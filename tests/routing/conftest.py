@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from balie.organisations.models import Agent
-from balie.routing import board
 from tests import factories
-
-
-@pytest.fixture(autouse=True)
-def fresh_boards() -> Iterator[None]:
-    """Routing boards are cached per process; every test starts without one."""
-    board._cache.clear()
-    yield
-    board._cache.clear()
 
 
 @pytest.fixture

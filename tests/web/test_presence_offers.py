@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -11,7 +10,6 @@ from django.test import Client
 
 from balie.conversations.models import Conversation
 from balie.organisations.models import Presence
-from balie.routing import board
 from balie.routing.handlers import lapse_offers
 from balie.routing.models import Offer, RoutingSettings
 from tests import factories
@@ -19,14 +17,6 @@ from tests.helpers import receive
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_boards() -> Iterator[None]:
-    """Routing boards are cached per process; every test starts without one."""
-    board._cache.clear()
-    yield
-    board._cache.clear()
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -18,14 +16,6 @@ from tests.helpers import receive
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_boards() -> Iterator[None]:
-    """Routing boards are cached per process; every test starts without one."""
-    board._cache.clear()
-    yield
-    board._cache.clear()
 
 
 @pytest.fixture
