@@ -22,6 +22,7 @@ from balie.conversations.actions.notes import do_mark_mentions_seen
 from balie.conversations.models import Conversation, Mention, Message
 from balie.core import clock
 from balie.core.errors import Forbidden, NotFound
+from balie.web import panels
 from balie.web.views import timeline as tl
 from balie.web.views.common import EVERYONE, Workspace, workspace_view
 from balie.web.views.composer import composer_context
@@ -72,6 +73,8 @@ def live_context(request: HttpRequest, conversation: Conversation) -> dict[str, 
         "may_supervise": workspace.is_supervisor,
         "edit": tl.edit_choices(conversation) if may_act else None,
         "mentions": _unseen_mentions(workspace, conversation),
+        "panels_header": panels.shown(request, conversation, "header"),
+        "panels_sidebar": panels.shown(request, conversation, "sidebar"),
     }
 
 
@@ -106,6 +109,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "view_label": VIEW_LABELS[view],  # the heading of the list beside it
             "current_id": conversation.pk,
             "composer": composer_context(request, conversation),
+            "panels_composer": panels.shown(request, conversation, "composer"),
             "now": timezone.localtime(clock.now()),
             "filters": request.GET,
             **filter_choices(workspace),  # the list's filter form beside the conversation
