@@ -50,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     p_simulate = routing_sub.add_parser("simulate", help="simulate routing policies (JSON)")
     p_simulate.add_argument("file")
 
+    p_sla = sub.add_parser("sla", help="service-level tools")
+    sla_sub = p_sla.add_subparsers(dest="sla_command", required=True)
+    p_due = sla_sub.add_parser("due", help="due times for cases on a calendar (JSON)")
+    p_due.add_argument("file")
+
     sub.add_parser("manage", help="Django management commands", add_help=False)
 
     if argv[:1] == ["manage"]:
@@ -64,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         from balie.routing.simulate.cli import main as simulate_main
 
         return simulate_main(args.file)
+    if args.command == "sla":
+        from balie.sla.cli import main as sla_main
+
+        return sla_main(args.file)
     _setup()
     if args.command == "serve":
         from balie.server import serve

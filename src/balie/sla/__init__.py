@@ -1,0 +1,1 @@
+"""Service levels: business time on the calendar (pure), policies, due times, sweeps."""
