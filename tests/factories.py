@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from balie.channels.models import Channel
+from balie.core import clock
 from balie.organisations.models import Agent, Organisation, Presence, Team, Topic
 from balie.parties.models import DigitalAddress, Party
 from balie.routing.models import AgentChannel, AgentLanguage, AgentSkill, AgentTraining, Training
@@ -143,3 +144,17 @@ class ConversationFactory(factory.django.DjangoModelFactory):
     )
     party = factory.SubFactory(PartyFactory, organisation=factory.SelfAttribute("..organisation"))
     status = "queued"
+
+
+class CallFactory(factory.django.DjangoModelFactory):
+    """A call on a phone conversation's channel, queued now (neither answered nor ended)."""
+
+    class Meta:
+        model = "phone.Call"
+
+    conversation = factory.SubFactory(
+        ConversationFactory, channel__kind="phone", status="assigned"
+    )
+    channel = factory.SelfAttribute("conversation.channel")
+    call_id = factory.Sequence(lambda n: f"call-{n}")
+    queued_at = factory.LazyFunction(clock.now)

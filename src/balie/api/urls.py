@@ -15,5 +15,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("routing/", include("balie.api.routing_views")),
+    path("phone/", include("balie.api.phone_views")),
     path("", include(router.urls)),
 ]

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "balie.channels",
     "balie.conversations",
     "balie.channels.whatsapp",
+    "balie.channels.phone",
     "balie.privacy",
     "balie.api",
     "balie.web",

@@ -11,6 +11,7 @@ from balie.web import metrics as web_metrics
 # Registered before the included URL confs below are imported, which use it.
 register_converter(IdConverter, "id")
 
+from balie.api.phone_views import legacy_urlpatterns as legacy_phone  # noqa: E402
 from balie.api.routing_views import legacy_urlpatterns as legacy_routing  # noqa: E402 (uses <id:…>)
 
 handler404 = "balie.api.errors.page_not_found"  # JSON under /api/, Django's page elsewhere
@@ -22,7 +23,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("balie.api.urls")),
     path("webhooks/", include("balie.channels.urls")),
-    path("phone/", include("balie.channels.phone.urls")),
+    # the PBX URLs before /api/v1/phone/ (#9), kept for PBXs configured with them
+    path("phone/", include((legacy_phone, "legacy_phone"))),
     # alias of /api/v1/routing/ for one release (#9)
     path("routing/", include((legacy_routing, "legacy_routing"))),
     path("attachments/", include("balie.api.attachments")),

@@ -3,7 +3,6 @@ from django.contrib import admin
 from balie.organisations.admin import OrganisationScopedAdmin
 from balie.routing.models import (
     AgentRoutingState,
-    Call,
     EscalationStep,
     Offer,
     QueueEntry,
@@ -69,9 +68,3 @@ class RoutingRecordAdmin(ReadOnlyAdmin):
     list_display = ["conversation", "kind", "agent", "actor", "at"]
     list_filter = ["kind"]
 
-
-@admin.register(Call)
-class CallAdmin(ReadOnlyAdmin):
-    organisation_path = "channel__organisation"
-    list_display = ["call_id", "channel", "queued_at", "answered_at", "wait_s", "talk_s"]
-    list_filter = ["abandoned", "channel"]

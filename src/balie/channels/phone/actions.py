@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from balie.channels.models import Channel
+from balie.channels.phone.models import Call
 from balie.conversations.actions import InboundMessage, do_change_status, do_receive_message
 from balie.conversations.actions.status import lock_conversation
 from balie.conversations.events import CallConnected
@@ -26,7 +27,7 @@ from balie.organisations.models import Agent
 from balie.parties.actions import AddressClaim, SenderIdentity
 from balie.routing.actions import do_move_entry, do_withdraw_offers, lock_entry
 from balie.routing.engine import do_enqueue, record, route_entry
-from balie.routing.models import Call, EntryState, Offer, OfferOutcome, QueueEntry
+from balie.routing.models import EntryState, Offer, OfferOutcome, QueueEntry
 from balie.routing.offers import do_accept_offer, do_decline_offer
 from balie.routing.waiting import estimate
 
@@ -100,13 +101,10 @@ def do_receive_call(channel: Channel, task: CallTask) -> dict[str, Any]:
     return instruction(channel, call)
 
 
-def _at(raw: str | None) -> datetime:
-    if not raw:
+def _at(at: datetime | None) -> datetime:
+    """When the event happened: ``at`` as the PBX gave it, or now."""
+    if at is None:
         return clock.now()
-    try:
-        at = datetime.fromisoformat(raw)
-    except ValueError as exc:
-        raise InvalidInput("at must be an ISO 8601 time", code="invalid_time") from exc
     if at.utcoffset() is None:  # a PBX's local time is ambiguous: wait and talk times would lie
         raise InvalidInput("at must carry a UTC offset", code="invalid_time")
     return at
@@ -147,14 +145,15 @@ def _answer(call: Call, offer: Offer | None, at: datetime) -> Call:
     return call
 
 
-def do_call_event(channel: Channel, call_id: str, kind: str, at_raw: str | None = None) -> Call:
-    """Apply a PBX call event: answered, rejected (reservation refused), abandoned, ended."""
+def do_call_event(channel: Channel, call_id: str, kind: str, at: datetime | None = None) -> Call:
+    """Apply a PBX call event: answered, rejected (reservation refused), abandoned, ended;
+    ``at`` (with its UTC offset) when it happened, default now."""
     if kind not in CALL_EVENTS:
         raise InvalidInput(f"event must be one of {', '.join(CALL_EVENTS)}", code="invalid_event")
     call = Call.objects.filter(channel=channel, call_id=call_id).first()
     if call is None:
         raise NotFound("unknown call")
-    at = _at(at_raw)
+    at = _at(at)
     offer = (
         Offer.objects.filter(entry__conversation_id=call.conversation_id, outcome="pending")
         .order_by("-pk")

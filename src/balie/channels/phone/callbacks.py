@@ -6,8 +6,8 @@ import httpx
 import structlog
 
 from balie.channels.phone.actions import instruction
+from balie.channels.phone.models import Call
 from balie.routing.events import ContactOffered
-from balie.routing.models import Call
 
 log = structlog.get_logger(__name__)
 TIMEOUT_S = 5.0

@@ -7,39 +7,18 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from django.test import Client
 
+from balie.channels.phone.models import Call
 from balie.conversations.models import Conversation, Klantcontact
-from balie.routing.models import Call, Offer, RoutingRecord
-from tests import factories
+from balie.routing.models import Offer, RoutingRecord
+from tests.phone.conftest import EVENTS, TASKS, pbx_post
 
 pytestmark = pytest.mark.django_db
-TOKEN = "pbx-secret-token"
-
-
-@pytest.fixture
-def phone(org):  # type: ignore[no-untyped-def]
-    return factories.ChannelFactory(
-        organisation=org,
-        key="pbx",
-        kind="phone",
-        secrets={"pbx_token": TOKEN},
-        settings={"extensions": {"piet": "201", "kees": "202"}, "redirect_to": "voicemail"},
-    )
-
-
-def _post(client: Client, path: str, body: dict[str, object], token: str = TOKEN):  # type: ignore[no-untyped-def]
-    return client.post(
-        path,
-        json.dumps(body),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
 
 
 def test_a_call_without_the_token_is_refused(phone, client):
     """The PBX must present the channel's token; otherwise nothing is created."""
-    response = _post(client, "/phone/pbx/tasks/", {"call_id": "c1", "caller": "+31612345678"}, "x")
+    response = pbx_post(client, TASKS, {"call_id": "c1", "caller": "+31612345678"}, "x")
     assert response.status_code == 401
     assert not Call.objects.exists()
 
@@ -50,14 +29,14 @@ def test_a_call_is_reserved_answered_and_ended_with_wait_and_talk_time(
     """A call gets the qualified agent's extension; answered and ended become a contact moment."""
     make_agent("piet", skills={passport: 3}, channels={"phone": 1})
     task = {"call_id": "c1", "caller": "+31612345678", "language": "nl", "topic": "paspoort"}
-    response = _post(client, "/phone/pbx/tasks/", task)
+    response = pbx_post(client, TASKS, task)
     assert response.status_code == 200
     reply = response.json()
     assert (reply["instruction"], reply["extension"]) == ("dequeue", "201")
-    first = _post(client, "/phone/pbx/events/", {"call_id": "c1", "event": "answered"}).json()
+    first = pbx_post(client, EVENTS, {"call_id": "c1", "event": "answered"}).json()
     assert first["answered"] is True
     assert first["wait_s"] >= 0
-    _post(client, "/phone/pbx/events/", {"call_id": "c1", "event": "ended"})
+    pbx_post(client, EVENTS, {"call_id": "c1", "event": "ended"})
     call = Call.objects.get()
     conversation = Conversation.objects.get()
     assert conversation.status == "resolved"
@@ -73,8 +52,8 @@ def test_a_busy_line_queues_and_a_rejected_reservation_moves_on(
     make_agent("piet", skills={passport: 3}, channels={"phone": 1})
     make_agent("kees", skills={passport: 3}, channels={"phone": 1})
     task = {"call_id": "c1", "caller": "+31612345678", "language": "nl", "topic": "paspoort"}
-    first = _post(client, "/phone/pbx/tasks/", task).json()
-    _post(client, "/phone/pbx/events/", {"call_id": "c1", "event": "rejected"})
+    first = pbx_post(client, TASKS, task).json()
+    pbx_post(client, EVENTS, {"call_id": "c1", "event": "rejected"})
     offers = list(Offer.objects.order_by("pk").values_list("agent__user__username", "outcome"))
     assert offers[0][1] == "declined"
     assert offers[1][1] == "pending"
@@ -93,13 +72,13 @@ def test_nobody_qualified_redirects_and_a_hang_up_is_recorded(
     """Without a qualified agent on shift the PBX is told to redirect; hanging up closes it."""
     make_agent("piet", languages={"nl": 5}, skills={passport: 3}, channels={"phone": 1})
     task = {"call_id": "c9", "caller": "+34612345678", "language": "es", "topic": "paspoort"}
-    reply = _post(client, "/phone/pbx/tasks/", task).json()
+    reply = pbx_post(client, TASKS, task).json()
     assert (reply["instruction"], reply["to"], reply["reason"]) == (
         "redirect",
         "voicemail",
         "no_agent",
     )
-    _post(client, "/phone/pbx/events/", {"call_id": "c9", "event": "abandoned"})
+    pbx_post(client, EVENTS, {"call_id": "c9", "event": "abandoned"})
     call = Call.objects.get()
     assert call.abandoned
     assert Conversation.objects.get().status == "closed"
@@ -128,15 +107,13 @@ def test_a_queued_call_is_called_back_when_an_agent_comes_free(
     phone.save()
     make_agent("piet", skills={passport: 3}, channels={"phone": 1})
     base = {"caller": "+31612345678", "language": "nl", "topic": "paspoort"}
-    assert _post(client, "/phone/pbx/tasks/", {**base, "call_id": "a"}).json()["instruction"] == (
-        "dequeue"
-    )
-    _post(client, "/phone/pbx/events/", {"call_id": "a", "event": "answered"})
-    second = _post(client, "/phone/pbx/tasks/", {**base, "call_id": "b", "caller": "+31687654321"})
+    assert pbx_post(client, TASKS, {**base, "call_id": "a"}).json()["instruction"] == ("dequeue")
+    pbx_post(client, EVENTS, {"call_id": "a", "event": "answered"})
+    second = pbx_post(client, TASKS, {**base, "call_id": "b", "caller": "+31687654321"})
     assert second.json()["instruction"] == "queue"
     run_tasks()
     received.clear()
-    _post(client, "/phone/pbx/events/", {"call_id": "a", "event": "ended"})
+    pbx_post(client, EVENTS, {"call_id": "a", "event": "ended"})
     run_tasks()
     server.shutdown()
     assert [(r["call_id"], r["instruction"], r["extension"]) for r in received] == [
@@ -153,9 +130,9 @@ def test_an_answered_call_opens_its_contact_for_the_agent(
 
     piet = make_agent("piet", skills={passport: 3}, channels={"phone": 1})
     task = {"call_id": "c9", "caller": "+31612345678", "language": "nl", "topic": "paspoort"}
-    _post(client, "/phone/pbx/tasks/", task)
+    pbx_post(client, TASKS, task)
     assert not events.named("call_connected")
-    _post(client, "/phone/pbx/events/", {"call_id": "c9", "event": "answered"})
+    pbx_post(client, EVENTS, {"call_id": "c9", "event": "answered"})
     (connected,) = events.named("call_connected")
     conversation = Conversation.objects.get()
     assert connected.to_payload() == {"agent_id": piet.pk, "conversation_id": conversation.pk}
