@@ -20,19 +20,29 @@ HANDLERS: dict[str, list[Handler]] = {
         Handler(
             "balie.routing.handlers.on_status_changed",
             when="balie.routing.handlers.wants_status_change",
+        ),
+        Handler("balie.sla.handlers.on_status_changed"),
+    ],
+    # the service-level clock (balie.sla): starts, answers, moves, calendar changes
+    "conversation_changed": [
+        Handler(
+            "balie.sla.handlers.on_conversation_changed", when="balie.sla.handlers.wants_change"
         )
     ],
+    "calendar_changed": [Handler("balie.sla.handlers.on_calendar_changed")],
     "agent_presence_changed": [Handler("balie.routing.handlers.on_presence_changed")],
     "message_received": [
         Handler(
             "balie.routing.handlers.on_messages_received",
             when="balie.routing.handlers.wants_message",
             batch=True,
-        )
+        ),
+        Handler("balie.sla.handlers.on_messages_received", batch=True),
     ],
     "contact_offered": [Handler("balie.channels.phone.callbacks.on_contact_offered")],
     "reply_queued": [
-        Handler("balie.channels.delivery.on_replies_queued", queue="outbound", batch=True)
+        Handler("balie.channels.delivery.on_replies_queued", queue="outbound", batch=True),
+        Handler("balie.sla.handlers.on_replies_queued", batch=True),
     ],
     "whatsapp_webhook_received": [
         Handler("balie.channels.whatsapp.ingest.on_webhooks_received", queue="ingest", batch=True)
@@ -45,6 +55,7 @@ PERIODIC: list[Job] = [
     Job("routing_offers", "balie.routing.handlers.lapse_offers", timedelta(seconds=5)),
     Job("routing_feed", "balie.routing.feeds.publish_snapshots", timedelta(seconds=15)),
     Job("outbox_sweep", "balie.channels.delivery.sweep_outbox", timedelta(seconds=60)),
+    Job("sla_sweep", "balie.sla.handlers.sweep", timedelta(seconds=30)),
     Job(
         "whatsapp_sweep", "balie.channels.whatsapp.ingest.sweep_unprocessed", timedelta(seconds=60)
     ),
@@ -68,6 +79,8 @@ REALTIME_EVENTS = (
     "contact_offered",  # to the agent's group only: the offers banner
     "offer_resolved",  # to the agent's group only: the banner drops a lapsed offer
     "queue_snapshot",  # to the organisation: the supervisor wall
+    "sla_warning",  # to the organisation: inbox rows and the conversation's due time
+    "sla_breached",
 )
 for _name in REALTIME_EVENTS:
     HANDLERS.setdefault(_name, []).append(Handler("balie.web.realtime.push", durable=False))

@@ -194,3 +194,104 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Calendar(models.Model):
+    """Opening hours on the calendar: the organisation's, or an override for a team or a channel.
+
+    ``hours`` is ``{"mon": [["08:30", "12:30"], ["13:00", "17:00"]], ..., "sun": []}`` (local
+    wall-clock blocks, ``24:00`` the end of the day); ``holidays_country`` names the public
+    holidays (the ``holidays`` package; empty for none); ``closed_days`` and ``open_days`` are
+    ISO dates the organisation closes or works on a holiday anyway. The shape is DESIGN.md's
+    (``balie sla due``); ``balie.sla.calendars.calendar_for`` reads it. Change calendars
+    through ``balie.sla.calendars.do_save_calendar`` so open conversations' due times follow.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="calendars",
+        verbose_name=_("organisation"),
+    )
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="calendars",
+        verbose_name=_("team"),
+        help_text=_("Only for this team's conversations (empty: the organisation's calendar)."),
+    )
+    channel = models.ForeignKey(
+        "channels.Channel",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="calendars",
+        verbose_name=_("channel"),
+        help_text=_("Only for this channel's conversations (empty: the organisation's calendar)."),
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Amsterdam")
+    holidays_country = models.CharField(
+        _("public holidays of"),
+        max_length=8,
+        blank=True,
+        default="NL",
+        help_text=_("Country code (NL); its public holidays are closed. Empty: none."),
+    )
+    hours = models.JSONField(
+        _("opening hours"),
+        default=dict,
+        help_text=_('Per weekday "mon".."sun": [["08:30", "12:30"], ["13:00", "17:00"]].'),
+    )
+    closed_days = models.JSONField(
+        _("closed days"), default=list, blank=True, help_text=_('["2026-12-24", ...]')
+    )
+    open_days = models.JSONField(
+        _("holidays open anyway"), default=list, blank=True, help_text=_('["2026-04-03", ...]')
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar")
+        verbose_name_plural = _("calendars")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(team__isnull=True) | models.Q(channel__isnull=True),
+                name="calendar_team_or_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(team__isnull=True, channel__isnull=True),
+                name="calendar_one_per_org",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "team"],
+                condition=models.Q(team__isnull=False),
+                name="calendar_one_per_team",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "channel"],
+                condition=models.Q(channel__isnull=False),
+                name="calendar_one_per_channel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.channel_id:
+            return f"{self.organisation} / {self.channel}"
+        if self.team_id:
+            return f"{self.organisation} / {self.team}"
+        return str(self.organisation)
+
+    def as_json(self) -> dict[str, Any]:
+        """The DESIGN.md calendar shape (every weekday present)."""
+        days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        hours = self.hours if isinstance(self.hours, dict) else {}
+        return {
+            "timezone": self.time_zone,
+            "hours": {day: hours.get(day, []) for day in days},
+            "holidays": self.holidays_country or None,
+            "closed": list(self.closed_days or []),
+            "open": list(self.open_days or []),
+        }

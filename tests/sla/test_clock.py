@@ -1,0 +1,126 @@
+"""The service-level clock of a conversation, through the real actions and handlers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from balie.conversations.actions import check_change_status, check_send_reply
+from balie.organisations.models import Calendar as CalendarRow
+from balie.sla.calendars import do_save_calendar
+from balie.sla.handlers import sweep
+from balie.sla.models import Clock, ClockState, Outcome, Policy
+from tests.helpers import receive
+
+pytestmark = pytest.mark.django_db
+AMS = ZoneInfo("Europe/Amsterdam")
+HOURS = [["08:30", "12:30"], ["13:00", "17:00"]]
+
+
+def local(text: str) -> datetime:
+    """An Amsterdam wall-clock time."""
+    return datetime.fromisoformat(text).replace(tzinfo=AMS)
+
+
+@pytest.fixture
+def office(organisation, run_tasks):
+    """Weekday office hours with a lunch break, NL holidays; one-hour answers, next morning."""
+    do_save_calendar(
+        CalendarRow(
+            organisation=organisation,
+            hours=dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), HOURS),
+            holidays_country="NL",
+        )
+    )
+    run_tasks()
+    return Policy.objects.create(
+        organisation=organisation,
+        name="Standaard",
+        first_response={"business_minutes": 60},
+        next_response={"business_minutes": 60},
+        resolution={"same_day_or_next_morning": {"cutoff": "15:00", "next_morning": "12:00"}},
+    )
+
+
+def test_the_clock_starts_pauses_and_records_outcomes(
+    channel, agent, office, run_tasks, time_machine, events
+):
+    """First response met, a pause in pending moves the resolution, its breach is recorded."""
+    time_machine.move_to(local("2026-03-03 16:30"), tick=False)  # Tuesday
+    conversation_id = receive(channel).message.conversation_id
+    run_tasks()
+    clock = Clock.objects.get(conversation_id=conversation_id)
+    # 30 minutes on Tuesday, 30 on Wednesday from 08:30; after the 15:00 cut-off: Wed noon
+    assert clock.response_due_at == local("2026-03-04 09:00")
+    assert clock.resolution_due_at == local("2026-03-04 12:00")
+    assert clock.due_at == clock.response_due_at
+    assert clock.due_target == "first_response"
+    # 80 % of 60 business minutes: 30 on Tuesday and 18 on Wednesday morning
+    assert clock.warn_at == local("2026-03-04 08:48")
+
+    time_machine.move_to(local("2026-03-04 08:50"), tick=False)
+    assert sweep() == 1
+    assert [e.target for e in events.named("sla_warning")] == ["first_response"]
+    assert sweep() == 0  # announced once
+
+    time_machine.move_to(local("2026-03-04 08:55"), tick=False)
+    check_change_status(conversation_id, "assigned", actor=agent)
+    check_send_reply(conversation_id, agent, "Goedemorgen, ...")
+    run_tasks()
+    first = Outcome.objects.get(target="first_response")
+    assert first.met
+    assert first.business_minutes == 55
+    assert first.wall_minutes == 16 * 60 + 25
+    assert first.kind == "business_minutes"
+
+    time_machine.move_to(local("2026-03-04 09:00"), tick=False)
+    check_change_status(conversation_id, "pending", actor=agent)
+    run_tasks()
+    assert Clock.objects.get(conversation_id=conversation_id).state == ClockState.PAUSED
+    time_machine.move_to(local("2026-03-04 10:00"), tick=False)
+    check_change_status(conversation_id, "assigned", actor=agent)
+    run_tasks()
+    clock = Clock.objects.get(conversation_id=conversation_id)
+    # an hour waiting on the citizen: noon + 60 business minutes over the lunch break
+    assert clock.resolution_due_at == local("2026-03-04 13:30")
+    assert clock.due_target == "resolution"
+
+    time_machine.move_to(local("2026-03-04 13:31"), tick=False)
+    assert sweep() == 1
+    assert [e.target for e in events.named("sla_breached")] == ["resolution"]
+    time_machine.move_to(local("2026-03-04 14:00"), tick=False)
+    check_change_status(conversation_id, "resolved", actor=agent)
+    run_tasks()
+    resolution = Outcome.objects.get(target="resolution")
+    assert not resolution.met
+    # Tue 16:30-17:00, Wed 08:30-12:30 and 13:00-14:00 = 330, less the 60 paused
+    assert resolution.business_minutes == 270
+    assert Clock.objects.get(conversation_id=conversation_id).state == ClockState.STOPPED
+
+
+def test_a_calendar_change_recomputes_open_clocks(
+    channel, organisation, office, run_tasks, time_machine
+):
+    """Making Wednesday a closed day moves the due times of open conversations to Thursday."""
+    time_machine.move_to(local("2026-03-03 16:30"), tick=False)
+    conversation_id = receive(channel).message.conversation_id
+    run_tasks()
+    row = CalendarRow.objects.get(organisation=organisation)
+    row.closed_days = ["2026-03-04"]
+    do_save_calendar(row)
+    run_tasks()
+    clock = Clock.objects.get(conversation_id=conversation_id)
+    assert clock.response_due_at == local("2026-03-05 09:00")
+    assert clock.resolution_due_at == local("2026-03-05 12:00")
+
+
+def test_without_a_policy_nothing_is_due(channel, run_tasks, time_machine):
+    """A conversation with no policy gets a clock without due times."""
+    time_machine.move_to(local("2026-03-03 10:00"), tick=False)
+    conversation_id = receive(channel).message.conversation_id
+    run_tasks()
+    clock = Clock.objects.get(conversation_id=conversation_id)
+    assert clock.due_at is None
+    assert clock.state == ClockState.STOPPED
