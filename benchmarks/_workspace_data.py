@@ -83,7 +83,13 @@ def load(conversations_count: int, messages_count: int) -> dict[str, Any]:
         User(username=f"agent{i}", password=make_password(None)) for i in range(AGENTS)
     )
     agents = Agent.objects.bulk_create(
-        Agent(organisation=org, user=u, display_name=f"Medewerker {i}", is_supervisor=i == 0)
+        Agent(  # bulk_create skips save(), which keeps role and is_supervisor in step
+            organisation=org,
+            user=u,
+            display_name=f"Medewerker {i}",
+            role="supervisor" if i == 0 else "agent",
+            is_supervisor=i == 0,
+        )
         for i, u in enumerate(users)
     )
     now = datetime.now(UTC)
