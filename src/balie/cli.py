@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 
 def _setup() -> None:
@@ -20,6 +21,16 @@ def _manage(argv: list[str]) -> int:
 
     execute_from_command_line(["balie manage", *argv])
     return 0
+
+
+def _add_text_parser(sub: Any) -> None:
+    """``balie text analyse [--languages nl,en,…]`` (balie.replies.cli)."""
+    p_text = sub.add_parser("text", help="text tools")
+    text_sub = p_text.add_subparsers(dest="text_command", required=True)
+    p_analyse = text_sub.add_parser("analyse", help="language, tone and abuse flag (JSON lines)")
+    p_analyse.add_argument(
+        "--languages", default=None, help="e.g. nl,en,es (default: the organisation's)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     p_due = sla_sub.add_parser("due", help="due times for cases on a calendar (JSON)")
     p_due.add_argument("file")
 
+    _add_text_parser(sub)
+
     sub.add_parser("manage", help="Django management commands", add_help=False)
 
     if argv[:1] == ["manage"]:
@@ -73,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         from balie.sla.cli import main as sla_main
 
         return sla_main(args.file)
+    if args.command == "text":
+        from balie.replies.cli import main as text_main
+
+        return text_main(args.languages)
     _setup()
     if args.command == "serve":
         from balie.server import serve

@@ -32,6 +32,8 @@ HANDLERS: dict[str, list[Handler]] = {
     "calendar_changed": [Handler("balie.sla.handlers.on_calendar_changed")],
     "agent_presence_changed": [Handler("balie.routing.handlers.on_presence_changed")],
     "message_received": [
+        # before routing (priority): the conversation's language is known when it decides
+        Handler("balie.replies.enrichment.on_messages_received", batch=True, priority=10),
         Handler(
             "balie.routing.handlers.on_messages_received",
             when="balie.routing.handlers.wants_message",

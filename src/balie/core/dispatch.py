@@ -35,6 +35,8 @@ class Handler:
     handler is not enqueued for events it answers False (no task row for a no-op).
     ``batch=True``: the function takes a list of events, all those a worker claimed at once
     (each still its own task row); it must be idempotent per event, as every handler.
+    ``priority``: tasks of a higher priority are claimed (and run) first, so an enrichment
+    (the language a message is in) is done before routing decides on the same event's facts.
     """
 
     path: str
@@ -42,6 +44,7 @@ class Handler:
     durable: bool = True
     when: str | None = None
     batch: bool = False
+    priority: int = 0
 
     def wants(self, payload: dict[str, Any]) -> bool:
         """Whether this handler should run for ``payload`` (its ``when`` predicate)."""
@@ -84,7 +87,9 @@ def enqueue_handlers(event_name: str, payload: dict[str, Any]) -> None:
         elif pending is not None:
             pending.append((handler, event_name, payload))
         else:
-            run_handler.using(queue_name=handler.queue).enqueue(handler.path, event_name, payload)
+            run_handler.using(queue_name=handler.queue, priority=handler.priority).enqueue(
+                handler.path, event_name, payload
+            )
 
 
 @contextmanager
@@ -120,7 +125,10 @@ def _write_tasks(rows: list[tuple[Handler, str, dict[str, Any]]]) -> None:
     """Enqueue the handler tasks of ``rows`` with :func:`enqueue_all`."""
     enqueue_all(
         [
-            (run_handler.using(queue_name=handler.queue), [handler.path, event_name, payload])
+            (
+                run_handler.using(queue_name=handler.queue, priority=handler.priority),
+                [handler.path, event_name, payload],
+            )
             for handler, event_name, payload in rows
         ]
     )

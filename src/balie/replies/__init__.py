@@ -1,0 +1,1 @@
+"""Canned replies, greetings, signatures, tone and language: how Balie speaks."""
