@@ -33,7 +33,15 @@ def _add_text_parser(sub: Any) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def _add_privacy_parser(sub: Any) -> None:
+    """``balie privacy scan`` (balie.privacy.detection.cli)."""
+    p_privacy = sub.add_parser("privacy", help="privacy tools")
+    privacy_sub = p_privacy.add_subparsers(dest="privacy_command", required=True)
+    privacy_sub.add_parser("scan", help="personal data in JSON lines {id, text} on stdin")
+
+
+# One dispatcher over the commands; each command's work lives in its own module.
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
     """Entry point of the console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="balie", description="Balie contact centre")
@@ -68,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
 
     _add_text_parser(sub)
 
+    _add_privacy_parser(sub)
+
     sub.add_parser("manage", help="Django management commands", add_help=False)
 
     if argv[:1] == ["manage"]:
@@ -86,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         from balie.sla.cli import main as sla_main
 
         return sla_main(args.file)
+    if args.command == "privacy":
+        from balie.privacy.detection.cli import main as privacy_main
+
+        return privacy_main()
     if args.command == "text":
         from balie.replies.cli import main as text_main
 
