@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from balie.organisations.models import Agent, Organisation, Team, Topic
+from balie.core.errors import InvalidInput
+from balie.organisations.models import Agent, Calendar, Organisation, Team, Topic
 from balie.routing.models import AgentChannel, AgentLanguage, AgentSkill, AgentTraining
+from balie.sla.calendars import check_calendar, do_delete_calendar, do_save_calendar
 
 
 class OrganisationScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -114,3 +117,48 @@ class AgentAdmin(OrganisationScopedAdmin):
     search_fields = ["display_name", "user__username"]
     inlines = [AgentLanguageInline, AgentSkillInline, AgentTrainingInline, AgentChannelInline]
     readonly_fields = ["presence", "presence_changed_at"]
+
+
+class CalendarForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Checks the whole calendar as business time reads it (the same check as ``balie apply``)."""
+
+    class Meta:
+        model = Calendar
+        fields = [
+            "organisation", "team", "channel", "time_zone", "holidays_country", "hours",
+            "closed_days", "open_days",
+        ]  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        row = Calendar(
+            time_zone=data.get("time_zone") or "",
+            holidays_country=data.get("holidays_country") or "",
+            hours=data.get("hours") or {},
+            closed_days=data.get("closed_days") or [],
+            open_days=data.get("open_days") or [],
+        )
+        try:
+            check_calendar(row.as_json())
+        except InvalidInput as error:
+            raise forms.ValidationError(str(error)) from error
+        return data
+
+
+@admin.register(Calendar)
+class CalendarAdmin(OrganisationScopedAdmin):
+    """Opening hours; saving or deleting recomputes the open conversations' due times."""
+
+    form = CalendarForm
+    list_display = ["__str__", "organisation", "team", "channel", "time_zone", "holidays_country"]
+    list_filter = ["organisation"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        do_save_calendar(obj)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        do_delete_calendar(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for row in queryset:
+            do_delete_calendar(row)

@@ -12,6 +12,11 @@ from datetime import date
 from typing import Any
 
 from balie.organisations.apply.channel_schema import ChannelConfig, validate_channel
+from balie.organisations.apply.sla_schema import (
+    check_slugs,
+    validate_calendar,
+    validate_service_level,
+)
 from balie.organisations.apply.validator import (
     CHANNEL_KINDS,
     LANG,
@@ -50,6 +55,8 @@ class Config:
     topics: list[dict[str, Any]] = field(default_factory=list)
     agents: list[AgentConfig] = field(default_factory=list)
     channels: list[ChannelConfig] = field(default_factory=list)
+    calendars: list[dict[str, Any]] = field(default_factory=list)
+    service_levels: list[dict[str, Any]] = field(default_factory=list)
 
 
 def validate(doc: dict[str, Any]) -> tuple[Config | None, list[tuple[Path, str]]]:
@@ -58,7 +65,16 @@ def validate(doc: dict[str, Any]) -> tuple[Config | None, list[tuple[Path, str]]
     v.table(
         doc,
         (),
-        {"organisation", "teams", "trainings", "topics", "agents", "channels"},
+        {
+            "organisation",
+            "teams",
+            "trainings",
+            "topics",
+            "agents",
+            "channels",
+            "calendars",
+            "service_levels",
+        },
         {"organisation"},
     )
     config = Config(organisation=_organisation(v, doc.get("organisation", {})))
@@ -83,6 +99,17 @@ def validate(doc: dict[str, Any]) -> tuple[Config | None, list[tuple[Path, str]]
         validate_channel(v, c, ("channels", i), team_slugs)
         for i, c in enumerate(_array(v, doc, "channels"))
     ]
+    channel_keys = {c.key for c in config.channels}
+    config.calendars = [
+        validate_calendar(v, c, ("calendars", i), team_slugs, channel_keys)
+        for i, c in enumerate(_array(v, doc, "calendars"))
+    ]
+    check_slugs(v, config.calendars, "calendars")
+    config.service_levels = [
+        validate_service_level(v, s, ("service_levels", i), (channel_keys, topic_codes))
+        for i, s in enumerate(_array(v, doc, "service_levels"))
+    ]
+    _unique(v, "service_levels", [s["name"] for s in config.service_levels], "name")
     for name, items, key in (
         ("teams", config.teams, "slug"),
         ("trainings", config.trainings, "code"),

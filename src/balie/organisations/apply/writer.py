@@ -17,6 +17,7 @@ from balie.channels.models import Channel
 from balie.organisations.apply.errors import ApplyError, Problem
 from balie.organisations.apply.locate import locate
 from balie.organisations.apply.schema import AgentConfig, ChannelConfig, Config, validate
+from balie.organisations.apply.sla_writer import write_calendars, write_service_levels
 from balie.organisations.models import Agent, Organisation, Team, Topic
 from balie.routing.models import AgentChannel, AgentLanguage, AgentSkill, AgentTraining, Training
 
@@ -181,6 +182,8 @@ def _write(config: Config, secrets: dict[str, dict[str, str]], counts: Counter[s
         _write_agent(org, agent_config, teams, topics, trainings, counts)
     for channel_config in config.channels:
         _write_channel(org, channel_config, teams, secrets[channel_config.key], counts)
+    write_calendars(org, config.calendars, teams, counts)
+    write_service_levels(org, config.service_levels, counts)
 
 
 def _write_agent(
