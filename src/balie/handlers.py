@@ -57,6 +57,7 @@ PERIODIC: list[Job] = [
     Job("routing_offers", "balie.routing.handlers.lapse_offers", timedelta(seconds=5)),
     Job("routing_feed", "balie.routing.feeds.publish_snapshots", timedelta(seconds=15)),
     Job("outbox_sweep", "balie.channels.delivery.sweep_outbox", timedelta(seconds=60)),
+    Job("conduct_expiry", "balie.conduct.actions.expire_blocks", timedelta(seconds=60)),
     Job("sla_sweep", "balie.sla.handlers.sweep", timedelta(seconds=30)),
     Job(
         "whatsapp_sweep", "balie.channels.whatsapp.ingest.sweep_unprocessed", timedelta(seconds=60)

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "balie.channels.whatsapp",
     "balie.channels.phone",
     "balie.privacy",
+    "balie.conduct",
     "balie.replies",
     "balie.sla",
     "balie.api",

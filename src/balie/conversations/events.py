@@ -155,3 +155,15 @@ class MessageProviderIdSet(Event):
 
     message_id: int
     conversation_id: int
+
+
+@event("inbound_from_blocked_party")
+@dataclass(frozen=True)
+class InboundFromBlockedParty(Event):
+    """A blocked party wrote: the message is stored, its conversation closed unanswered and
+    unrouted (it still counts in reports)."""
+
+    message_id: int
+    conversation_id: int
+    party_id: int
+    organisation_id: int

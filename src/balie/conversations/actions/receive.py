@@ -14,8 +14,13 @@ from django.db import IntegrityError, transaction
 from balie.channels.models import Channel
 from balie.conversations.actions.status import do_change_statuses
 from balie.conversations.delivery import DeliveryStatus
-from balie.conversations.events import ConversationCreated, MessageReceived
+from balie.conversations.events import (
+    ConversationCreated,
+    InboundFromBlockedParty,
+    MessageReceived,
+)
 from balie.conversations.models import Conversation, Direction, Message
+from balie.conversations.ports import inbound_screen
 from balie.conversations.workflow import OPEN_FOR_INBOUND, Status
 from balie.core import clock
 from balie.core.events import publish
@@ -107,7 +112,9 @@ def _receive(channel: Channel, items: Sequence[Item]) -> list[ReceiveResult]:
             if inbound.provider_id:
                 stored[inbound.provider_id] = None  # a repeat later in ``items`` is a duplicate
     found = do_find_or_create_parties(channel.organisation_id, [items[n][0] for n in fresh])
-    conversations, opened = _conversations(channel, found, [items[n][1] for n in fresh])
+    parties = {f.party.pk for f in found}
+    blocked = inbound_screen().blocked(channel.organisation_id, parties, clock.now())
+    conversations, opened = _conversations(channel, found, [items[n][1] for n in fresh], blocked)
     created: dict[int, ReceiveResult] = {}
     first_of: set[int] = set()  # conversations whose first message is already placed
     for n, party in zip(fresh, found, strict=True):
@@ -132,6 +139,7 @@ def _receive(channel: Channel, items: Sequence[Item]) -> list[ReceiveResult]:
     for result in created.values():
         if result.message.provider_id:
             stored[result.message.provider_id] = result.message
+    _close_blocked(conversations, blocked, list(created.values()))
     _announce(channel, opened, list(created.values()))
     return [
         created[n] if n in created else ReceiveResult(_stored(stored, inbound), created=False)
@@ -153,15 +161,18 @@ def _stored(stored: dict[str, Message | None], inbound: InboundMessage) -> Messa
 
 
 def _conversations(
-    channel: Channel, found: list[FoundParty], inbound: list[InboundMessage]
+    channel: Channel,
+    found: list[FoundParty],
+    inbound: list[InboundMessage],
+    blocked: frozenset[int] = frozenset(),
 ) -> tuple[dict[int, Conversation], set[int]]:
     """The open conversation of each party on ``channel`` (locked), or a new one; and the
-    ids of the new ones."""
+    ids of the new ones. A blocked party's messages always start a new one (closed below)."""
     conversations: dict[int, Conversation] = {}
     rows = (
         Conversation.objects.select_for_update()
         .filter(
-            party_id__in={f.party.pk for f in found},
+            party_id__in={f.party.pk for f in found} - blocked,
             channel=channel,
             status__in=[s.value for s in OPEN_FOR_INBOUND],
         )
@@ -212,6 +223,28 @@ def _new_conversation(
         status=Status.NEW,
         last_inbound_at=last_inbound_at,
     )
+
+
+def _close_blocked(
+    conversations: dict[int, Conversation], blocked: frozenset[int], results: list[ReceiveResult]
+) -> None:
+    """A blocked party's new conversations close at once, unanswered and unrouted (routing
+    takes only new and queued ones); the messages stay stored and counted."""
+    closing = [conversations[party_id] for party_id in sorted(blocked & conversations.keys())]
+    if not closing:
+        return
+    do_change_statuses(closing, Status.CLOSED, reason="blocked sender: closed without reply")
+    for result in results:
+        conversation = result.message.conversation
+        if conversation.party_id in blocked:
+            publish(
+                InboundFromBlockedParty(
+                    message_id=result.message.pk,
+                    conversation_id=conversation.pk,
+                    party_id=conversation.party_id,
+                    organisation_id=conversation.organisation_id,
+                )
+            )
 
 
 def citizen_time(inbound: InboundMessage, now: datetime) -> datetime:
