@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
-from balie.conversations.models import Conversation
+from balie.conversations.actions.privacy import do_mask_messages
+from balie.conversations.actions.receive import InboundMessage, do_receive_messages
+from balie.conversations.actions.reply import check_add_note
+from balie.conversations.models import Conversation, Message
 from balie.conversations.search import phone_suffix, search_conversations, tokens
+from balie.parties.actions import AddressClaim, SenderIdentity
 from tests import factories
 from tests.helpers import receive
 
@@ -52,6 +57,56 @@ def test_every_word_must_match(paspoort, geenszins) -> None:  # type: ignore[no-
     """Several words narrow the result: each must occur (AND, not OR)."""
     assert _found("paspoort verlopen") == {paspoort.pk}
     assert _found("paspoort parkeervergunning") == set()
+
+
+def test_words_may_come_from_different_messages_of_one_conversation(paspoort, agent) -> None:  # type: ignore[no-untyped-def]
+    """A conversation matches when each word occurs in it, a note or a later message included."""
+    receive(paspoort.channel, "Ik kom morgen langs", email="jan@example.nl")
+    check_add_note(paspoort.pk, agent, "Terugbellen over de leges")
+    assert _found("paspoort morgen") == {paspoort.pk}
+    assert _found("verlopen leges") == {paspoort.pk}
+    assert _found("paspoort overmorgen") == set()
+
+
+def test_a_masked_word_is_no_longer_found(paspoort) -> None:  # type: ignore[no-untyped-def]
+    """Masking personal data takes its words out of the search (the conversation's words are
+    rebuilt from its messages)."""
+    message = paspoort.messages.get()
+    start = message.body.index("paspoort")
+    with transaction.atomic():
+        do_mask_messages({message.pk: [(start, start + len("paspoort"), "document_number")]})
+    assert _found("paspoort") == set()
+    assert _found("verlopen") == {paspoort.pk}
+
+
+def test_deleted_and_moved_messages_take_their_words_along(paspoort, geenszins) -> None:  # type: ignore[no-untyped-def]
+    """A deleted message's words no longer find its conversation; a message moved to another
+    conversation finds that one instead."""
+    receive(paspoort.channel, "Kan ik ook met DigiD inloggen?", email="jan@example.nl")
+    assert _found("digid") == {paspoort.pk}
+    moved = Message.objects.get(body__contains="DigiD")
+    Message.objects.filter(pk=moved.pk).update(conversation=geenszins)
+    assert _found("digid") == {geenszins.pk}
+    assert _found("paspoort") == {paspoort.pk}
+    Message.objects.filter(pk=moved.pk).delete()
+    assert _found("digid") == set()
+    assert _found("parkeervergunning") == {geenszins.pk}
+
+
+def test_a_batch_of_messages_is_searchable_at_once(channel) -> None:  # type: ignore[no-untyped-def]
+    """Messages written together (one batch INSERT) are all found, each by its own words."""
+    items = [
+        (
+            SenderIdentity(primary=AddressClaim("email", f"p{n}@example.nl"), name=f"P {n}"),
+            InboundMessage(provider_id=f"batch-{n}", body=f"vraag over {word}"),
+        )
+        for n, word in enumerate(["afval", "afvalpas", "bijstand"])
+    ]
+    with transaction.atomic():
+        results = do_receive_messages(channel, items)
+    ids = [r.message.conversation_id for r in results]
+    assert _found("afval") == {ids[0], ids[1]}
+    assert _found("bijstand vraag") == {ids[2]}
 
 
 def test_diacritics_are_ignored_both_ways(paspoort, geenszins) -> None:  # type: ignore[no-untyped-def]

@@ -2,14 +2,18 @@
 
 One entry point, :func:`search_conversations`, narrows a queryset the caller already scoped
 (``access.visible_conversations``), so search can never show more than the role may see.
-ADR 0007 records the choice; in short:
+A conversation matches when every word occurs in it: in its messages (not necessarily the same
+one) or in its party's name. ADRs 0007 and 0009 record the choices; in short:
 
-* **PostgreSQL**: GIN expression indexes on ``to_tsvector('simple', balie_search_text(…))`` over
-  message bodies and party names (migration ``0005``). ``balie_search_text`` is an immutable
-  SQL function: lower case, diacritics folded with ``translate`` (no extension needed), every
-  run of non-alphanumerics a space, so PostgreSQL's parser sees plain words like FTS5 does.
-* **SQLite**: external-content FTS5 tables (``unicode61 remove_diacritics 2``) over the same
-  columns, kept in step by triggers from the same migration.
+* **PostgreSQL**: one search document per conversation, the words of all its messages
+  (``conversations_search_document``, kept by triggers, migration ``0007``), under a GIN index,
+  and a GIN expression index over party names (``0005``). Both fold text with
+  ``balie_search_text``, an immutable SQL function: lower case, diacritics folded with
+  ``translate`` (no extension needed), every run of non-alphanumerics a space, so PostgreSQL's
+  parser sees plain words like FTS5 does.
+* **SQLite**: external-content FTS5 tables (``unicode61 remove_diacritics 2``) over message
+  bodies and party names, kept in step by triggers (``0005``); each word is looked up on its
+  own and the conversations intersected.
 
 The user's words never reach the SQL as syntax: the query is cut into alphanumeric tokens here,
 each one quoted (FTS5 ``"tok"*``) or written as a lexeme (``'tok':*``) and passed as a
@@ -88,15 +92,23 @@ def _fts5_query(words: list[str]) -> str:
     return " ".join(f'"{w}"*' for w in words)
 
 
-def _matching_messages(words: list[str]) -> QuerySet[Message]:
+def _by_messages(words: list[str]) -> Q:
+    """Conversations whose messages hold every word (each in any of them)."""
     if connection.vendor == "postgresql":
-        match = PgMatches(F("body"), _pg_query(words))
-        return Message.objects.filter(match)
-    ids = RawSQL(
-        "SELECT rowid FROM conversations_message_fts WHERE conversations_message_fts MATCH %s",
-        [_fts5_query(words)],
-    )
-    return Message.objects.filter(pk__in=ids)
+        documents = RawSQL(
+            "SELECT conversation_id FROM conversations_search_document"
+            " WHERE document @@ to_tsquery('simple'::regconfig, %s)",
+            [_pg_query(words)],
+        )
+        return Q(pk__in=documents)
+    condition = Q()
+    for word in words:
+        ids = RawSQL(
+            "SELECT rowid FROM conversations_message_fts WHERE conversations_message_fts MATCH %s",
+            [_fts5_query([word])],
+        )
+        condition &= Q(pk__in=Message.objects.filter(pk__in=ids).values("conversation_id"))
+    return condition
 
 
 def _matching_parties(words: list[str]) -> QuerySet[Party]:
@@ -118,9 +130,8 @@ def search_conversations(qs: QuerySet[Conversation], query: str) -> QuerySet[Con
         return qs
     condition = Q()
     if words:
-        messages = _matching_messages(words).values("conversation_id")
         parties = _matching_parties(words).values("pk")
-        condition = Q(pk__in=messages) | Q(party_id__in=parties)
+        condition = _by_messages(words) | Q(party_id__in=parties)
     if suffix:
         addresses = DigitalAddress.objects.filter(value__endswith=suffix).values("party_id")
         condition |= Q(party_id__in=addresses)
