@@ -24,9 +24,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/balie demo
 
+# The whole suite on every core (one test database per worker; a file's tests stay together).
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: $(STAMP)
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 bash scripts/ensure-browser.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -236,11 +236,11 @@ def test_the_socket_forwards_nothing_about_a_hidden_conversation(social, channel
         for agent in (member, outsider):
             communicator = WebsocketCommunicator(AgentConsumer.as_asgi(), "/ws/agent/")
             communicator.scope["user"] = agent.user
-            await communicator.connect()
-            await communicator.receive_json_from()  # hello
+            await communicator.connect(timeout=15)
+            await communicator.receive_json_from(timeout=15)  # hello
             sockets.append(communicator)
         await sync_to_async(receive)(channel, topic_code="wmo")
-        heard = [(await sockets[0].receive_json_from(timeout=3))["name"] for _ in range(2)]
+        heard = [(await sockets[0].receive_json_from(timeout=15))["name"] for _ in range(2)]
         silent = await sockets[1].receive_nothing(timeout=0.5)
         for communicator in sockets:
             await communicator.disconnect()

@@ -28,13 +28,13 @@ def test_an_agent_receives_new_conversations_of_their_organisation(agent, channe
 
     async def scenario() -> list[dict]:
         communicator = await _connect(agent.user)
-        connected, _ = await communicator.connect()
+        connected, _ = await communicator.connect(timeout=15)
         assert connected
-        assert (await communicator.receive_json_from())["type"] == "hello"
+        assert (await communicator.receive_json_from(timeout=15))["type"] == "hello"
         await sync_to_async(receive)(channel, "Mijn BSN is 111222333")
         names = []
         for _ in range(2):
-            names.append(await communicator.receive_json_from(timeout=3))
+            names.append(await communicator.receive_json_from(timeout=15))
         await communicator.disconnect()
         return names
 
@@ -49,8 +49,8 @@ def test_another_organisation_hears_nothing(channel):
 
     async def scenario() -> bool:
         communicator = await _connect(outsider.user)
-        await communicator.connect()
-        await communicator.receive_json_from()
+        await communicator.connect(timeout=15)
+        await communicator.receive_json_from(timeout=15)
         await sync_to_async(receive)(channel)
         silent = await communicator.receive_nothing(timeout=0.5)
         await communicator.disconnect()
@@ -64,7 +64,7 @@ def test_anonymous_connections_are_refused():
 
     async def scenario() -> tuple[bool, int | None]:
         communicator = await _connect(AnonymousUser())
-        connected, code = await communicator.connect()
+        connected, code = await communicator.connect(timeout=15)
         return connected, code
 
     connected, code = async_to_sync(scenario)()
@@ -78,11 +78,11 @@ def test_a_process_without_sockets_pushes_through_redis(agent, channel, monkeypa
 
     async def scenario() -> dict:
         communicator = await _connect(agent.user)
-        await communicator.connect()
-        await communicator.receive_json_from()
+        await communicator.connect(timeout=15)
+        await communicator.receive_json_from(timeout=15)
         monkeypatch.setattr(realtime, "_consumer_loop", None)  # as in a separate worker process
         await sync_to_async(receive)(channel)
-        message = await communicator.receive_json_from(timeout=5)
+        message = await communicator.receive_json_from(timeout=15)
         await communicator.disconnect()
         return message
 

@@ -6,6 +6,7 @@ channel layer and the in-process worker. ``docs/configuration.md`` lists them al
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -170,15 +171,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env(
     "REDIS_URL", "", "redis://host:6379/0 for the channel layer and locks. Empty: in-memory."
 )
+# Parallel test workers (pytest-xdist sets PYTEST_XDIST_WORKER) share one Redis: each worker's
+# keys and groups get its own prefix, as two installations sharing one Redis would.
+REDIS_PREFIX = env(
+    "BALIE_REDIS_PREFIX", "balie", "Prefix of Balie's keys and channel groups in Redis."
+) + os.environ.get("PYTEST_XDIST_WORKER", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
+        }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -83,6 +83,16 @@ class KlantcontactRecorded(Event):
     conversation_id: int
 
 
+@event("klantcontact_completed")
+@dataclass(frozen=True)
+class KlantcontactCompleted(Event):
+    """The after-call form completed the klantcontact a call's end recorded (content, outcome,
+    agent, subject): the one edit a klantcontact gets."""
+
+    klantcontact_id: int
+    conversation_id: int
+
+
 @event("conversation_changed")
 @dataclass(frozen=True)
 class ConversationChanged(Event):

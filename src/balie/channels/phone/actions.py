@@ -192,5 +192,7 @@ def do_call_event(channel: Channel, call_id: str, kind: str, at: datetime | None
                         actor=conversation.assignee,
                         reason="the call ended",
                     )
-            call.save(update_fields=["ended_at", "abandoned", "wait_s", "talk_s"])
+                    # the call's one klantcontact, for the after-call form to complete (.wrapup)
+                    call.klantcontact = conversation.klantcontacten.latest("pk")
+            call.save(update_fields=["ended_at", "abandoned", "wait_s", "talk_s", "klantcontact"])
     return call

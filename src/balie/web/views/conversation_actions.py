@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from balie.channels.phone.wrapup import check_wrap_up_call
 from balie.conversations import access
 from balie.conversations.actions import check_change_status
 from balie.conversations.actions.edit import (
@@ -18,7 +19,6 @@ from balie.conversations.actions.edit import (
     check_set_language,
     check_set_topic,
 )
-from balie.conversations.actions.wrapup import check_wrap_up_call
 from balie.conversations.models import Conversation
 from balie.conversations.workflow import Status
 from balie.core.errors import InvalidInput

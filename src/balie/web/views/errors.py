@@ -48,6 +48,9 @@ TEXTS = {
     "label": _("A label is at most 50 characters."),
     "labels": _("A conversation has at most 20 labels."),
     "not_phone": _("Only a phone call has an after-call form."),
+    "already_wrapped_up": _(
+        "The after-call form of this call was sent already. Add a note to add something."
+    ),
 }
 MENTIONED = re.compile(r"@[\w.+-]+")
 
