@@ -5,6 +5,7 @@ from django.urls import path
 from balie.web.views import (
     auth,
     composer,
+    conduct,
     conversation,
     conversation_actions,
     inbox,
@@ -37,6 +38,18 @@ urlpatterns = [
     path("gesprekken/<id:pk>/gegevens/", conversation_actions.facts, name="facts"),
     path("gesprekken/<id:pk>/nawerk/", conversation_actions.wrap_up, name="wrap_up"),
     path("gesprekken/<id:pk>/status/<str:move>/", conversation_actions.status, name="status"),
+    path("gesprekken/<id:pk>/gedrag/", conduct.step, name="conduct_step"),
+    path(
+        "gesprekken/<id:pk>/gedrag/blokkade/<id:block_pk>/<str:action>/",
+        conduct.block,
+        name="conduct_block",
+    ),
+    path("gedrag/", conduct.blocks, name="conduct_blocks"),
+    path(
+        "gedrag/blokkades/<id:block_pk>/<str:action>/",
+        conduct.block_action,
+        name="conduct_block_action",
+    ),
     path("aanbiedingen/", offers.offers, name="offers"),
     path("aanbiedingen/<id:pk>/<str:answer>/", offers.answer, name="offer_answer"),
     path("supervisie/", supervisor.wall, name="supervisor"),

@@ -48,6 +48,13 @@ TEXTS = {
     "label": _("A label is at most 50 characters."),
     "labels": _("A conversation has at most 20 labels."),
     "not_phone": _("Only a phone call has an after-call form."),
+    "four_eyes": _("A second person must confirm this block: ask a colleague or supervisor."),
+    "conduct_step": _(
+        "This step of the procedure is not possible now. Choose one of the steps shown."
+    ),
+    "conduct_messages": _("Choose the messages from the list of this conversation."),
+    "until_past": _("The end date of the block has passed. Choose a later date."),
+    "until": _("Give the end date as a date, or leave it empty for a permanent block."),
     "already_wrapped_up": _(
         "The after-call form of this call was sent already. Add a note to add something."
     ),
