@@ -65,17 +65,12 @@ class Calendar:
         for day, blocks in hours.items():
             _check_blocks(DAYS[day], blocks)
         object.__setattr__(self, "hours", hours)
+        # hashed once: every day's opening intervals are cached under the calendar
+        key = (self.timezone, tuple(hours.values()), self.holidays_country, self.closed, self.open)
+        object.__setattr__(self, "_hash", hash(key))
 
     def __hash__(self) -> int:
-        return hash(
-            (
-                self.timezone,
-                tuple(self.hours[day] for day in range(7)),
-                self.holidays_country,
-                self.closed,
-                self.open,
-            )
-        )
+        return self._hash  # type: ignore[attr-defined, no-any-return]
 
     @property
     def zone(self) -> ZoneInfo:

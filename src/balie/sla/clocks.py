@@ -74,10 +74,14 @@ def rule_of(policy: Policy | None, target: str) -> Rule | None:
     """The policy's rule for ``target``, or None when it promises nothing there."""
     if policy is None or not target:
         return None
-    data = policy.rule_json(target)
-    if data is None:
-        return None
-    return _parse(json.dumps(data, sort_keys=True))
+    parsed: dict[str, Rule | None] | None = getattr(policy, "_parsed_rules", None)
+    if parsed is None:
+        parsed = {}
+        policy._parsed_rules = parsed  # type: ignore[attr-defined]
+    if target not in parsed:
+        data = policy.rule_json(target)
+        parsed[target] = None if data is None else _parse(json.dumps(data, sort_keys=True))
+    return parsed[target]
 
 
 def warning_instant(
@@ -85,7 +89,11 @@ def warning_instant(
 ) -> datetime:
     """When ``percent`` of the target has passed: in business time, except for wall rules."""
     if rule.kind != "wall_minutes":
-        total = business_minutes_between(cal, start, due_at)
+        total = (
+            rule.minutes
+            if rule.kind == "business_minutes"
+            else business_minutes_between(cal, start, due_at)
+        )
         if total > 0:
             return add_business_minutes(cal, start, max(1, round(total * percent / 100)))
     return start + (due_at - start) * percent / 100

@@ -7,13 +7,13 @@ order, as the conversation actions do.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import structlog
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F, Field, Q
 
 from balie.conversations.events import (
     ConversationChanged,
@@ -283,9 +283,29 @@ def recompute_organisation(organisation_id: int, *, chunk: int = 2000) -> int:
                     organisation_id, row.c_channel, row.c_team, row.c_topic, row.c_priority
                 )
                 _recompute(row, subject, policies, now)
-            Clock.objects.bulk_update(rows, COMPUTED_FIELDS)
+            save_computed(rows)
         count += len(rows)
         last = rows[-1].conversation_id
+
+
+def save_computed(rows: Sequence[Clock], fields: list[str] = COMPUTED_FIELDS) -> None:
+    """Write ``fields`` of many clocks: one prepared UPDATE executed per row in one batch
+    (psycopg pipelines it). ``bulk_update``'s CASE per field took 95 % of a recompute, and
+    one ``UPDATE … FROM (VALUES …)`` was slower still on PostgreSQL 15 (benchmarks/sla.py)."""
+    if not rows:
+        return
+    ops = connection.ops
+    columns = [cast("Field[Any, Any]", Clock._meta.get_field(name)) for name in fields]
+    table = ops.quote_name(Clock._meta.db_table)
+    assignments = ", ".join(f"{ops.quote_name(str(c.column))} = %s" for c in columns)
+    key = ops.quote_name("conversation_id")
+    sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608 - names from the model
+    params = [
+        [*(c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns), row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def sweep() -> int:
@@ -317,7 +337,7 @@ def sweep() -> int:
                 row.warned = True
                 row.state = ClockState.WARNING
                 publish(SlaWarning(**fields))
-        Clock.objects.bulk_update(rows, ["breached", "warned", "state"])
+        save_computed(rows, ["breached", "warned", "state"])
     if rows:
         log.info("sla_swept", flagged=len(rows))
     return len(rows)
