@@ -133,3 +133,14 @@ def test_the_form_takes_few_queries(piet, client, django_assert_max_num_queries)
         check_wrap_up_call(
             conversation.pk, piet, topic_code="paspoort", note="Kort", succeeded=True
         )
+
+
+def test_an_unknown_topic_or_empty_note_changes_nothing(piet, client):
+    """A form with an unknown topic or without a note is refused whole: no note, no record."""
+    conversation = _call(client, "c1", "answered", "ended")
+    assert _form(client, piet, conversation, topic="onbekend").status_code == 400
+    assert _form(client, piet, conversation, note="   ").status_code == 400
+    record = Klantcontact.objects.get(conversation=conversation)
+    assert (record.inhoud, record.agent) == ("", piet)
+    assert Call.objects.get().wrapped_up_at is None
+    assert not Message.objects.filter(conversation=conversation, direction="note").exists()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from balie.channels.phone.models import Call
-from balie.conversations.actions.edit import do_set_topic
+from balie.conversations.actions.edit import check_set_topic
 from balie.conversations.actions.klantcontact import (
     do_complete_klantcontact,
     do_record_klantcontact,
@@ -26,7 +26,7 @@ from balie.conversations.models import Conversation, Klantcontact
 from balie.conversations.workflow import Status
 from balie.core import clock
 from balie.core.errors import InvalidInput, WorkflowViolation
-from balie.organisations.models import Agent, Topic
+from balie.organisations.models import Agent
 
 MAX_NOTE = 1000
 
@@ -70,13 +70,10 @@ def check_wrap_up_call(
             raise WorkflowViolation(
                 "the after-call form of this call was sent already", code="already_wrapped_up"
             )
-        if topic_code:
-            topic = Topic.objects.filter(
-                organisation_id=conversation.organisation_id, code=topic_code
-            ).first()
-            if topic is None:
-                raise InvalidInput(f"unknown topic {topic_code!r}", code="unknown_topic")
-            do_set_topic(conversation, topic, actor=agent, reason="after-call form")
+        if topic_code:  # the conversation again, with its new topic for the klantcontact
+            conversation = check_set_topic(
+                conversation.pk, topic_code, actor=agent, reason="after-call form"
+            )
         check_add_note(conversation.pk, agent, note)
         record = _recorded(conversation, call)
         if record is not None:
