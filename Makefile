@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 STRICT := src/balie/core src/balie/conversations/workflow.py src/balie/conversations/delivery.py \
           src/balie/conversations/actions src/balie/parties/actions.py \
           src/balie/organisations/actions.py src/balie/organisations/apply \
-          src/balie/routing src/balie/channels src/balie/workforce src/balie/sla \
+          src/balie/routing src/balie/channels src/balie/workforce src/balie/audit src/balie/privacy/retention src/balie/sla \
           src/balie/replies src/balie/privacy/detection src/balie/conduct
 
 .PHONY: install demo test test-postgres bench lint format messages clean

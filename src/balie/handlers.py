@@ -62,6 +62,8 @@ PERIODIC: list[Job] = [
     Job(
         "whatsapp_sweep", "balie.channels.whatsapp.ingest.sweep_unprocessed", timedelta(seconds=60)
     ),
+    Job("retention", "balie.privacy.retention.job.run_daily", timedelta(days=1)),
+    Job("audit_prune", "balie.audit.prune.prune_expired", timedelta(days=1)),
 ]
 
 #: Pushed to agents' browsers right after commit (best effort, in-process; ids only).

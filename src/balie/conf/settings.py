@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "balie.channels.whatsapp",
     "balie.channels.phone",
     "balie.privacy",
+    "balie.privacy.retention",
     "balie.conduct",
     "balie.replies",
     "balie.sla",
@@ -288,6 +289,13 @@ PROXY_COUNT = int(
 )
 if PROXY_COUNT > 0:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+AUDIT_RETENTION_DAYS = int(
+    env(
+        "BALIE_AUDIT_RETENTION_DAYS",
+        "730",
+        "Days the audit trail keeps an entry; older ones are pruned daily, the chain anchored.",
+    )
+)
 
 # Content-Security-Policy on every response (django-csp): nothing inline, nothing foreign.
 # The admin runs under it (its scripts are files). WebSockets go to the same hosts.
