@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from balie.organisations.admin import OrganisationScopedAdmin
 from balie.sla.businesstime import CalendarError
@@ -40,7 +41,7 @@ class PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
             except CalendarError as error:
                 self.add_error(target, str(error))
         if not any(data.get(target) for target in TARGETS):
-            raise forms.ValidationError("Give at least one target.")
+            raise forms.ValidationError(_("Give at least one target."))
         return data
 
 

@@ -6,7 +6,8 @@ only narrow what the role may see. Counts per view come from one aggregate query
 
 The query string narrows further: ``q`` (full-text search, ``conversations.search``),
 ``channel``, ``topic``, ``language``, ``status`` and ``label``; ``sort`` is ``waiting``
-(longest waiting first) or ``newest``; ``page`` pages by :data:`PAGE_SIZE`. ``current`` (the
+(longest waiting first), ``newest`` or ``due`` (nearest service-level due time first; each row
+shows its due time and state, ``balie.sla``); ``page`` pages by :data:`PAGE_SIZE`. ``current`` (the
 conversation open beside the list) keeps the row marked after a live refresh. The number of
 queries does not depend on the number of rows (``tests/web/test_inbox_filters.py``).
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,7 +28,9 @@ from balie.conversations import access
 from balie.conversations.models import Conversation, Label, Message
 from balie.conversations.search import search_conversations
 from balie.conversations.workflow import Status
+from balie.core import clock
 from balie.organisations.models import Agent, Topic
+from balie.sla.clocks import state_at
 from balie.web.views.common import EVERYONE, Role, Workspace, workspace_view
 
 PAGE_SIZE = 50
@@ -43,6 +46,7 @@ VIEW_LABELS = {
 SORTS = {
     "waiting": ("last_inbound_at", "pk"),  # longest waiting first
     "newest": ("-updated_at", "-pk"),
+    "due": (F("sla_clock__due_at").asc(nulls_last=True), "pk"),  # most urgent first
 }
 
 
@@ -126,7 +130,11 @@ def with_preview(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
     return (
         qs.select_related("channel", "topic", "party", "assignee")
         .prefetch_related("labels")
-        .annotate(last_body=Subquery(last.order_by("-pk").values("body")[:1]))
+        .annotate(
+            last_body=Subquery(last.order_by("-pk").values("body")[:1]),
+            sla_due=F("sla_clock__due_at"),  # the same join as the sort: no extra query
+            sla_warn=F("sla_clock__warn_at"),
+        )
     )
 
 
@@ -166,6 +174,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "waiting")
     qs = filtered(request, view).order_by(*SORTS.get(sort, SORTS["waiting"]))
     page = Paginator(with_preview(qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    now = clock.now()
+    for row in page:  # on time, due soon or overdue, now
+        row.sla_state = state_at(row.sla_due, row.sla_warn, now)  # type: ignore[attr-defined]
     workspace.views = nav_views(request, view)
     query = request.GET.copy()
     for key in ("page", "current"):
