@@ -12,6 +12,7 @@ Graph API side (what Balie's adapter calls; bearer token checked):
 Citizen side: :meth:`WhatsAppSimulator.citizen` returns a :class:`Citizen` whose methods POST
 signed webhooks (every message type) to Balie; :meth:`status` and :meth:`template_status` send
 reports. With ``auto_status=True`` each message Balie sends is reported delivered, then read.
+The Graph API's state and HTTP handler are in :mod:`.whatsapp_graph`.
 
 How ``balie demo`` starts it (the channel points at the simulator; only the base URL differs
 from production)::
@@ -29,21 +30,23 @@ from production)::
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
-import re
 import threading
 import time
-from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import httpx
 
 from balie.channels.simulators.whatsapp_citizen import Citizen
+from balie.channels.simulators.whatsapp_graph import (
+    Failure,
+    GraphState,
+    StoredMedia,
+    graph_error,
+    handler_for,
+    interactive_problem,
+)
 from balie.channels.simulators.whatsapp_payloads import (
     encode,
     envelope,
@@ -62,39 +65,6 @@ QUESTIONS = [
 ]
 CITIZENS = [("31612345678", "Fatima el Amrani"), ("31687654321", "Jan de Vries"),
             ("32470123456", "Lotte Peeters"), ("4915112345678", "Jonas Weber")]  # fmt: skip
-
-
-@dataclass
-class StoredMedia:
-    """A file held by the simulated Graph API (uploaded by Balie or sent by a citizen)."""
-
-    data: bytes
-    mime_type: str
-    filename: str = ""
-    #: the hash as Meta reported it when the file arrived (tests may then damage ``data``)
-    sha256: str = ""
-
-    def __post_init__(self) -> None:
-        self.sha256 = self.sha256 or hashlib.sha256(self.data).hexdigest()
-
-
-@dataclass
-class Failure:
-    """An injected answer for the next sends: HTTP status and Meta error code."""
-
-    http_status: int
-    code: int
-    message: str
-    times: int = 1
-
-
-@dataclass
-class _State:
-    sent: list[dict[str, Any]] = field(default_factory=list)
-    read_receipts: list[str] = field(default_factory=list)
-    media: dict[str, StoredMedia] = field(default_factory=dict)
-    failures: list[Failure] = field(default_factory=list)
-    lock: threading.Condition = field(default_factory=threading.Condition)
 
 
 class WhatsAppSimulator:
@@ -122,8 +92,8 @@ class WhatsAppSimulator:
         self.display_phone_number = display_phone_number
         self.api_version = api_version
         self.auto_status = auto_status
-        self.state = _State()
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
+        self.state = GraphState()
+        self._server = ThreadingHTTPServer((host, port), handler_for(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -251,14 +221,14 @@ class WhatsAppSimulator:
                 failure.times -= 1
                 if failure.times <= 0:
                     self.state.failures.pop(0)
-                return failure.http_status, _error(failure.code, failure.message)
+                return failure.http_status, graph_error(failure.code, failure.message)
             if payload.get("status") == "read":
                 self.state.read_receipts.append(str(payload.get("message_id")))
                 self.state.lock.notify_all()
                 return 200, {"success": True}
-            problem = _interactive_problem(payload) if payload.get("type") == "interactive" else ""
+            problem = interactive_problem(payload) if payload.get("type") == "interactive" else ""
             if problem:
-                return 400, _error(131009, f"Parameter value is not valid: {problem}")
+                return 400, graph_error(131009, f"Parameter value is not valid: {problem}")
             wamid = new_wamid()
             self.state.sent.append({**payload, "_wamid": wamid})
             self.state.lock.notify_all()
@@ -282,129 +252,3 @@ class WhatsAppSimulator:
                     return
 
         threading.Thread(target=report, daemon=True).start()
-
-
-def _interactive_problem(payload: dict[str, Any]) -> str:
-    """What Meta would refuse in an interactive send (reply buttons, list), or ''."""
-    interactive = payload.get("interactive") or {}
-    body = (interactive.get("body") or {}).get("text") or ""
-    action = interactive.get("action") or {}
-    if not body or len(body) > 1024:
-        return "body"
-    if interactive.get("type") == "button":
-        buttons = [b.get("reply") or {} for b in action.get("buttons") or []]
-        if not 1 <= len(buttons) <= 3:
-            return "buttons"
-        if any(not b.get("id") or not 1 <= len(b.get("title") or "") <= 20 for b in buttons):
-            return "button title"
-        return ""
-    if interactive.get("type") == "list":
-        rows = [r for section in action.get("sections") or [] for r in section.get("rows") or []]
-        if not 1 <= len(rows) <= 10 or not 1 <= len(action.get("button") or "") <= 20:
-            return "rows or button"
-        if any(
-            len(r.get("title") or "") > 24 or len(r.get("description") or "") > 72 for r in rows
-        ):
-            return "row"
-        return ""
-    return "type"
-
-
-def _error(code: int, message: str) -> dict[str, Any]:
-    return {
-        "error": {
-            "message": message,
-            "type": "OAuthException",
-            "code": code,
-            "error_data": {"messaging_product": "whatsapp", "details": message},
-            "fbtrace_id": "Asim" + new_wamid()[-12:],
-        }
-    }
-
-
-def _handler_for(sim: WhatsAppSimulator) -> type[BaseHTTPRequestHandler]:
-    messages_path = re.compile(r"^/[^/]+/([^/]+)/messages$")
-    media_upload_path = re.compile(r"^/[^/]+/([^/]+)/media$")
-    media_info_path = re.compile(r"^/[^/]+/(\d+)$")
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # keep-alive + delayed ACK would add 40 ms a request
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet: tests and the demo have their own logs."""
-
-        def _reply(self, code: int, payload: Any, content_type: str = "application/json") -> None:
-            body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _authorised(self) -> bool:
-            if self.headers.get("Authorization") == f"Bearer {sim.access_token}":
-                return True
-            self._reply(401, _error(190, "Invalid OAuth access token."))
-            return False
-
-        def _body(self) -> bytes:
-            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-        def do_POST(self) -> None:
-            body = self._body()
-            if not self._authorised():
-                return
-            if (match := messages_path.match(self.path)) is not None:
-                if match.group(1) != sim.phone_number_id:
-                    self._reply(400, _error(100, "Unsupported post request."))
-                    return
-                try:
-                    payload = json.loads(body)
-                except ValueError:
-                    self._reply(400, _error(100, "Invalid parameter"))
-                    return
-                self._reply(*sim._accept_send(payload))
-            elif media_upload_path.match(self.path):
-                self._reply(200, {"id": self._store_upload(body)})
-            else:
-                self._reply(404, _error(100, "Unknown path"))
-
-        def _store_upload(self, body: bytes) -> str:
-            head = f"Content-Type: {self.headers.get('Content-Type')}\r\n\r\n".encode()
-            parsed = BytesParser(policy=HTTP).parsebytes(head + body)
-            for part in parsed.iter_parts():
-                if part.get_param("name", header="content-disposition") == "file":
-                    payload = part.get_payload(decode=True)
-                    data = payload if isinstance(payload, bytes) else b""
-                    return sim.add_media(data, part.get_content_type(), part.get_filename() or "")
-            return ""
-
-        def do_GET(self) -> None:
-            if not self._authorised():
-                return
-            if self.path.startswith("/download/"):
-                media = sim.state.media.get(self.path.rsplit("/", 1)[-1])
-                if media is None:
-                    self._reply(404, _error(100, "Unknown media"))
-                else:
-                    self._reply(200, media.data, media.mime_type)
-                return
-            match = media_info_path.match(self.path)
-            media = sim.state.media.get(match.group(1)) if match else None
-            if media is None:
-                self._reply(404, _error(100, "Unsupported get request."))
-                return
-            self._reply(
-                200,
-                {
-                    "messaging_product": "whatsapp",
-                    "url": f"{sim.root_url}/download/{match.group(1)}",  # type: ignore[union-attr]
-                    "mime_type": media.mime_type,
-                    "sha256": media.sha256,
-                    "file_size": len(media.data),
-                    "id": match.group(1),  # type: ignore[union-attr]
-                },
-            )
-
-    return Handler
