@@ -21,7 +21,9 @@ HANDLERS: dict[str, list[Handler]] = {
             "balie.routing.handlers.on_status_changed",
             when="balie.routing.handlers.wants_status_change",
         ),
-        Handler("balie.sla.handlers.on_status_changed"),
+        Handler(
+            "balie.sla.handlers.on_status_changed", when="balie.sla.handlers.wants_status_change"
+        ),
     ],
     # the service-level clock (balie.sla): starts, answers, moves, calendar changes
     "conversation_changed": [

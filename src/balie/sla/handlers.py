@@ -195,6 +195,15 @@ def on_replies_queued(evts: list[ReplyQueued]) -> None:
         Clock.objects.bulk_update(changed, [*COMPUTED_FIELDS, *_START_FIELDS])
 
 
+def wants_status_change(payload: dict[str, Any]) -> bool:
+    """Only pending (pause, resume), resolved and closed move the clock (asked at publish
+    time: no task for routing's own new → queued → assigned)."""
+    return payload["from_status"] == Status.PENDING or payload["to_status"] in (
+        Status.PENDING,
+        *STOPPED,
+    )
+
+
 def on_status_changed(evt: ConversationStatusChanged) -> None:
     """Pause in pending, resume after it; resolving records the resolution; closing stops."""
     now = wall.now()

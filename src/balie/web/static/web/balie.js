@@ -40,7 +40,7 @@
     if (data && open && String(data.conversation_id) === open) {
       body.dispatchEvent(new CustomEvent("balie:conversation"));
     }
-    if (name === "message_received" || name.startsWith("conversation")) {
+    if (name === "message_received" || name.startsWith("conversation") || name.startsWith("sla_")) {
       body.dispatchEvent(new CustomEvent("balie:list"));
       if (name === "message_received" && !(open && String(data.conversation_id) === open)) {
         announce(t("Nieuw bericht ontvangen", "New message received"));
