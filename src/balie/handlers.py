@@ -42,6 +42,7 @@ HANDLERS: dict[str, list[Handler]] = {
             batch=True,
         ),
         Handler("balie.sla.handlers.on_messages_received", batch=True),
+        Handler("balie.privacy.handlers.on_messages_received", batch=True),
     ],
     "contact_offered": [Handler("balie.channels.phone.callbacks.on_contact_offered")],
     "reply_queued": [

@@ -65,8 +65,12 @@ SPEC: dict[str, tuple[str, dict[str, Any], dict[str, int]]] = {
     "supervisor_steer": ("GET", {}, STEERING),
     "supervisor_act": ("POST", {"action": "assign"}, {**STEERING, S: 302, D: 302}),
     "presence": ("POST", {}, POSTED),
+    "privacy_accept": ("POST", {}, POSTED),
+    "privacy_callbacks": ("GET", {}, STEERING),
+    "privacy_callback_done": ("POST", {}, {**STEERING, S: 404, D: 404}),
 }
-NOT_A_CONVERSATION = {"offer_answer"}  # its id is an offer's: own scope has none to show
+# their id is an offer's or a call-back request's: own scope has none to show
+NOT_A_CONVERSATION = {"offer_answer", "privacy_callback_done"}
 
 
 def _web_patterns() -> dict[str, URLPattern]:

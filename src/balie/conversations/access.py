@@ -20,7 +20,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from balie.conversations.models import Attachment, Conversation
-from balie.conversations.ports import routing
+from balie.conversations.ports import routing, special_categories
 from balie.conversations.workflow import Status
 from balie.core.converters import MAX_ID
 from balie.core.errors import Forbidden, NotFound
@@ -90,9 +90,11 @@ def visible_conversations(actor: Any) -> QuerySet[Conversation]:
         general = open_topic
     else:
         general = open_topic & (Q(team__isnull=True) | Q(team_id__in=my_teams))
-    return Conversation.objects.filter(organisation_id=agent.organisation_id).filter(
+    visible = Conversation.objects.filter(organisation_id=agent.organisation_id).filter(
         Q(assignee_id=agent.pk) | offered | serving | general
     )
+    special = special_categories()  # medical or criminal data: the designated team only
+    return visible if special is None else visible.exclude(special.hidden(my_teams))
 
 
 def require(actor: Any, conversation: Conversation, action: Action) -> None:

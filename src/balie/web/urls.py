@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from balie.web.panels import privacy as privacy_panel
 from balie.web.views import (
     auth,
     composer,
@@ -36,6 +37,13 @@ urlpatterns = [
     path("gesprekken/<id:pk>/berichten/<id:message_pk>/opnieuw/", composer.retry, name="retry"),
     path("gesprekken/<id:pk>/overdragen/", conversation_actions.transfer, name="transfer"),
     path("gesprekken/<id:pk>/gegevens/", conversation_actions.facts, name="facts"),
+    path("gesprekken/<id:pk>/privacy/", privacy_panel.accept, name="privacy_accept"),
+    path("privacy/terugbellen/", privacy_panel.callbacks, name="privacy_callbacks"),
+    path(
+        "privacy/terugbellen/<id:pk>/gebeld/",
+        privacy_panel.callback_done,
+        name="privacy_callback_done",
+    ),
     path("gesprekken/<id:pk>/nawerk/", conversation_actions.wrap_up, name="wrap_up"),
     path("gesprekken/<id:pk>/status/<str:move>/", conversation_actions.status, name="status"),
     path("gesprekken/<id:pk>/gedrag/", conduct.step, name="conduct_step"),

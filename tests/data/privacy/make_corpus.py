@@ -135,15 +135,41 @@ def passport_foreign(rng: random.Random) -> str:
         return "".join(rng.choice(NOT_O) for _ in range(2)) + "".join(
             rng.choice(DIGITS) for _ in range(6)
         )
-    return "".join(rng.choice(DIGITS) for _ in range(2)) + "".join(
-        rng.choice(NOT_O) for _ in range(2)
-    ) + "".join(rng.choice(DIGITS) for _ in range(5))
+    return (
+        "".join(rng.choice(DIGITS) for _ in range(2))
+        + "".join(rng.choice(NOT_O) for _ in range(2))
+        + "".join(rng.choice(DIGITS) for _ in range(5))
+    )
 
 
-MONTHS_NL = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-             "september", "oktober", "november", "december"]
-MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December"]
+MONTHS_NL = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
+MONTHS_EN = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 SHORT_NL = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 
 
@@ -201,16 +227,59 @@ def future_date_en(rng: random.Random) -> str:
     return _date_en(rng, (2025, 2032))
 
 
-STREETS = ["Kerkstraat", "Dorpsstraat", "Stationsweg", "Julianalaan", "Burgemeester Visserplein",
-           "Van Nijenrodeweg", "Lange Nieuwstraat", "Prinsengracht", "Marktplein", "Molenweg",
-           "Schoolstraat", "Beukenlaan", "Wilhelminakade", "Herengracht", "Nieuwe Binnenweg",
-           "Laan van Meerdervoort", "Oudegracht", "Koningin Julianaweg", "Parallelweg",
-           "Hoofdstraat", "Eikenlaan", "Zeedijk", "Spui", "Amsterdamsestraatweg",
-           "Jan van Galenstraat", "Rijnkade", "Vondelstraat", "Weerdsingel", "Brink",
-           "Van der Valk Boumanweg", "Sint Jacobsstraat", "Bisschopsweg", "Hoogstraat"]
-CITIES = ["Utrecht", "Den Haag", "Amsterdam", "'s-Hertogenbosch", "Alphen aan den Rijn",
-          "Rotterdam", "Zwolle", "Groningen", "Bergen op Zoom", "Nijmegen", "Leeuwarden",
-          "Amersfoort", "Capelle aan den IJssel", "Delft", "Enschede", "Maastricht"]
+STREETS = [
+    "Kerkstraat",
+    "Dorpsstraat",
+    "Stationsweg",
+    "Julianalaan",
+    "Burgemeester Visserplein",
+    "Van Nijenrodeweg",
+    "Lange Nieuwstraat",
+    "Prinsengracht",
+    "Marktplein",
+    "Molenweg",
+    "Schoolstraat",
+    "Beukenlaan",
+    "Wilhelminakade",
+    "Herengracht",
+    "Nieuwe Binnenweg",
+    "Laan van Meerdervoort",
+    "Oudegracht",
+    "Koningin Julianaweg",
+    "Parallelweg",
+    "Hoofdstraat",
+    "Eikenlaan",
+    "Zeedijk",
+    "Spui",
+    "Amsterdamsestraatweg",
+    "Jan van Galenstraat",
+    "Rijnkade",
+    "Vondelstraat",
+    "Weerdsingel",
+    "Brink",
+    "Van der Valk Boumanweg",
+    "Sint Jacobsstraat",
+    "Bisschopsweg",
+    "Hoogstraat",
+]
+CITIES = [
+    "Utrecht",
+    "Den Haag",
+    "Amsterdam",
+    "'s-Hertogenbosch",
+    "Alphen aan den Rijn",
+    "Rotterdam",
+    "Zwolle",
+    "Groningen",
+    "Bergen op Zoom",
+    "Nijmegen",
+    "Leeuwarden",
+    "Amersfoort",
+    "Capelle aan den IJssel",
+    "Delft",
+    "Enschede",
+    "Maastricht",
+]
 
 
 def housenr(rng: random.Random) -> str:
@@ -275,12 +344,60 @@ def phone(rng: random.Random) -> str:
     return f"+32 470 {n[:2]} {n[2:4]} {n[4:6]}"
 
 
-FIRST = ["Jan", "Fatima", "Sanne", "Mohammed", "Pieter", "Anouk", "Kees", "Priya", "Emma",
-         "Daan", "Yusuf", "Lotte", "Ahmed", "Sophie", "Bram", "Maria", "Tom", "Aisha", "Noah",
-         "Julia", "Mark", "Sarah", "Ingrid", "Wim", "Linda", "Rachid", "Eva", "Joost"]
-LAST = ["de Vries", "Jansen", "van den Berg", "Bakker", "El Amrani", "Visser", "Smit",
-        "de Boer", "Mulder", "Yilmaz", "van Dijk", "Bos", "Vos", "Peters", "Hendriks",
-        "van der Linden", "Kaya", "Dekker", "Brouwer", "de Groot", "Smith", "Johnson"]
+FIRST = [
+    "Jan",
+    "Fatima",
+    "Sanne",
+    "Mohammed",
+    "Pieter",
+    "Anouk",
+    "Kees",
+    "Priya",
+    "Emma",
+    "Daan",
+    "Yusuf",
+    "Lotte",
+    "Ahmed",
+    "Sophie",
+    "Bram",
+    "Maria",
+    "Tom",
+    "Aisha",
+    "Noah",
+    "Julia",
+    "Mark",
+    "Sarah",
+    "Ingrid",
+    "Wim",
+    "Linda",
+    "Rachid",
+    "Eva",
+    "Joost",
+]
+LAST = [
+    "de Vries",
+    "Jansen",
+    "van den Berg",
+    "Bakker",
+    "El Amrani",
+    "Visser",
+    "Smit",
+    "de Boer",
+    "Mulder",
+    "Yilmaz",
+    "van Dijk",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van der Linden",
+    "Kaya",
+    "Dekker",
+    "Brouwer",
+    "de Groot",
+    "Smith",
+    "Johnson",
+]
 
 
 def name(rng: random.Random) -> str:
@@ -296,10 +413,33 @@ def first(rng: random.Random) -> str:
 
 
 def email(rng: random.Random) -> str:
-    user = rng.choice(["jan", "f.elamrani", "sanne.visser", "pieter_b", "anouk1987", "k.smit",
-                       "priya.r", "info", "daan.de.groot", "m.yilmaz"])
-    dom = rng.choice(["gmail.com", "hotmail.com", "outlook.com", "ziggo.nl", "kpnmail.nl",
-                      "yahoo.co.uk", "live.nl", "planet.nl", "icloud.com"])
+    user = rng.choice(
+        [
+            "jan",
+            "f.elamrani",
+            "sanne.visser",
+            "pieter_b",
+            "anouk1987",
+            "k.smit",
+            "priya.r",
+            "info",
+            "daan.de.groot",
+            "m.yilmaz",
+        ]
+    )
+    dom = rng.choice(
+        [
+            "gmail.com",
+            "hotmail.com",
+            "outlook.com",
+            "ziggo.nl",
+            "kpnmail.nl",
+            "yahoo.co.uk",
+            "live.nl",
+            "planet.nl",
+            "icloud.com",
+        ]
+    )
     return f"{user}@{dom}"
 
 

@@ -11,7 +11,7 @@ from balie.conversations.actions.status import do_assign, lock_conversation
 from balie.conversations.delivery import DeliveryStatus
 from balie.conversations.events import NoteAdded, ReplyQueued
 from balie.conversations.models import Conversation, Direction, Message
-from balie.conversations.ports import reply_policy
+from balie.conversations.ports import outbound_guards, reply_policy
 from balie.conversations.workflow import REPLYABLE, Status
 from balie.core import clock
 from balie.core.errors import InvalidInput, WorkflowViolation
@@ -56,6 +56,8 @@ def check_send_reply(
                 code="conversation_closed",
             )
         reply_policy(conversation.channel).check_reply_allowed(conversation, clock.now())
+        for guard in outbound_guards():  # personal data over an unsafe channel (privacy)
+            guard.check_outbound(conversation, agent, body)
         return do_send_reply(
             conversation, agent, body, reply_to=_reply_target(conversation, reply_to_id)
         )
