@@ -3,6 +3,7 @@ from django.contrib import admin
 from balie.audit.admin import AuditedViewMixin
 from balie.organisations.admin import OrganisationScopedAdmin
 from balie.parties.models import DigitalAddress, Party
+from balie.privacy.retention.admin import PartyRightsMixin
 
 
 class DigitalAddressInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -12,7 +13,7 @@ class DigitalAddressInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Party)
-class PartyAdmin(AuditedViewMixin, OrganisationScopedAdmin):
+class PartyAdmin(PartyRightsMixin, AuditedViewMixin, OrganisationScopedAdmin):
     """Supervisors see their organisation's parties; other staff agents those of
     conversations visible to them (as in the API)."""
 

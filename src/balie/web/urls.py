@@ -12,6 +12,7 @@ from balie.web.views import (
     inbox,
     offers,
     presence,
+    rights,
     supervisor,
 )
 
@@ -69,4 +70,8 @@ urlpatterns = [
         name="supervisor_act",
     ),
     path("status/", presence.presence, name="presence"),
+    path("privacy/partijen/<id:pk>/", rights.party, name="rights_party"),
+    path("privacy/partijen/<id:pk>/inzage.json", rights.party_json, name="rights_party_json"),
+    path("privacy/partijen/<id:pk>/wissen/", rights.erase, name="rights_erase"),
+    path("privacy/register/", rights.register, name="rights_register"),
 ]
