@@ -105,6 +105,10 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "attachment-download": Endpoint("get", "/attachments/{id}/", 200, "read"),
     "party-detail": Endpoint("get", "/api/v1/parties/{id}/", 200, "party"),
+    "conduct-party": Endpoint("get", "/api/v1/conduct/parties/{id}/", 200, "party"),
+    "conduct-step": Endpoint(
+        "post", "/api/v1/conduct/conversations/{id}/steps/", 201, "reply", {"step": "name"}
+    ),
 }
 
 #: Endpoints without a conversation scope, and the test that covers them.
@@ -122,6 +126,10 @@ OTHER = {
     "schema": "test_agents_and_channels_are_scoped_to_the_organisation",
     "api-root": "test_agents_and_channels_are_scoped_to_the_organisation",
     "auth-token": "login with a password, no object: the hardening tests (lockout)",
+    "conduct-blocks": "tests/conduct/test_api.py",
+    "conduct-block-confirm": "tests/conduct/test_api.py (four eyes, another organisation: 404)",
+    "conduct-block-decline": "tests/conduct/test_blocking.py",
+    "conduct-block-lift": "tests/conduct/test_api.py (supervisors only)",
 }
 #: The URL prefixes whose every route must have a row.
 API_PREFIXES = ("api/", "routing/", "attachments/")
@@ -219,7 +227,7 @@ def _object_id(world: dict[str, Any], name: str, scope: str) -> int:
     conversation = world["conversations"][scope]
     if name == "attachment-download":
         return int(world["attachments"][scope].pk)
-    if name == "party-detail":
+    if name in ("party-detail", "conduct-party"):
         return int(conversation.party_id)
     return int(conversation.pk)
 

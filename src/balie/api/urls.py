@@ -15,6 +15,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("routing/", include("balie.api.routing_views")),
+    path("conduct/", include("balie.api.conduct_views")),
     path("phone/", include("balie.api.phone_views")),
     path("", include(router.urls)),
 ]
