@@ -41,8 +41,19 @@ HANDLERS: dict[str, list[Handler]] = {
             when="balie.routing.handlers.wants_message",
             batch=True,
         ),
+        Handler("balie.backoffice.afterhours.on_messages_received", batch=True),
         Handler("balie.sla.handlers.on_messages_received", batch=True),
         Handler("balie.privacy.handlers.on_messages_received", batch=True),
+    ],
+    "backoffice_task_changed": [
+        Handler(
+            "balie.backoffice.mail.send_task_mail",
+            queue="outbound",
+            when="balie.backoffice.events.is_forwarded",
+        )
+    ],
+    "backoffice_task_overdue": [
+        Handler("balie.backoffice.mail.send_escalation_mail", queue="outbound")
     ],
     "contact_offered": [Handler("balie.channels.phone.callbacks.on_contact_offered")],
     "reply_queued": [
@@ -60,8 +71,10 @@ PERIODIC: list[Job] = [
     Job("routing_offers", "balie.routing.handlers.lapse_offers", timedelta(seconds=5)),
     Job("routing_feed", "balie.routing.feeds.publish_snapshots", timedelta(seconds=15)),
     Job("outbox_sweep", "balie.channels.delivery.sweep_outbox", timedelta(seconds=60)),
-    Job("conduct_expiry", "balie.conduct.actions.expire_blocks", timedelta(seconds=60)),
     Job("sla_sweep", "balie.sla.handlers.sweep", timedelta(seconds=30)),
+    Job("backoffice_overdue", "balie.backoffice.overdue.sweep_overdue", timedelta(seconds=60)),
+    Job("out_of_hours", "balie.backoffice.afterhours.sweep", timedelta(seconds=60)),
+    Job("conduct_expiry", "balie.conduct.actions.expire_blocks", timedelta(seconds=60)),
     Job(
         "whatsapp_sweep", "balie.channels.whatsapp.ingest.sweep_unprocessed", timedelta(seconds=60)
     ),
@@ -89,6 +102,7 @@ REALTIME_EVENTS = (
     "queue_snapshot",  # to the organisation: the supervisor wall
     "sla_warning",  # to the organisation: inbox rows and the conversation's due time
     "sla_breached",
+    "backoffice_task_changed",  # to the organisation: task lists and the conversation page
 )
 for _name in REALTIME_EVENTS:
     HANDLERS.setdefault(_name, []).append(Handler("balie.web.realtime.push", durable=False))

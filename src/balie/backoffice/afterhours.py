@@ -46,9 +46,12 @@ def policy_of(organisation_id: int) -> CarePolicy:
     return found or CarePolicy(organisation_id=organisation_id)
 
 
-def read_receipts_allowed(organisation_id: int) -> bool:
-    """Whether Balie may tell the citizen their message was read (off by default)."""
-    return policy_of(organisation_id).read_receipts
+def read_receipts_allowed(organisation_id: int, *, channel_setting: bool) -> bool:
+    """Whether Balie may tell the citizen their message was read: the organisation's setting
+    when it has one, else the channel's (off by default: reading without answering raises
+    false expectations)."""
+    chosen = policy_of(organisation_id).read_receipts
+    return channel_setting if chosen is None else chosen
 
 
 def expected_answer(conversation: Conversation, at: datetime) -> datetime:

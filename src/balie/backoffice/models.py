@@ -176,10 +176,16 @@ class CarePolicy(models.Model):
     check_timeout_minutes = models.PositiveIntegerField(
         _("close after silence (minutes)"), default=240
     )
+    #: None: each channel's own setting; True/False: the organisation's, for every channel
     read_receipts = models.BooleanField(
         _("read receipts to the citizen"),
-        default=False,
-        help_text=_("Off: reading without answering raises false expectations."),
+        null=True,
+        blank=True,
+        default=None,
+        help_text=_(
+            "Empty: each channel's setting. Off: reading without answering raises false "
+            "expectations."
+        ),
     )
     #: approved WhatsApp templates for notices outside the 24-hour window ("" = none)
     term_template = models.CharField(_("WhatsApp template: term"), max_length=100, blank=True)

@@ -14,10 +14,10 @@ from balie.sla.businesstime import (
     Calendar,
     NoOpening,
     add_business_minutes,
-    always_open,
     closing_time,
     is_open_day,
 )
+from balie.sla.calendars import calendar_for
 
 if TYPE_CHECKING:
     from balie.channels.models import Channel
@@ -41,22 +41,7 @@ def calendar_of(
     organisation: Organisation, team: Team | None = None, channel: Channel | None = None
 ) -> Calendar:
     """The calendar that applies (the organisations app's, with team and channel overrides)."""
-    try:
-        from balie.sla.calendars import calendar_for
-    except ImportError:  # until the calendars land: the organisation's business hours
-        return _from_business_hours(organisation)
     return calendar_for(organisation, team=team, channel=channel)
-
-
-def _from_business_hours(organisation: Organisation) -> Calendar:
-    hours = organisation.business_hours or {}
-    if not hours:
-        return always_open(organisation.time_zone)
-    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    return Calendar.from_json(
-        {"timezone": organisation.time_zone, "holidays": "NL",
-         "hours": {d: hours.get(d, []) for d in days}}
-    )  # fmt: skip
 
 
 def add_working_days(cal: Calendar, at: datetime, days: int) -> datetime:
@@ -133,7 +118,6 @@ __all__ = [
     "Calendar",
     "NoOpening",
     "add_working_days",
-    "always_open",
     "calendar_of",
     "default_due",
     "written_due",

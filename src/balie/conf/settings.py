@@ -86,9 +86,10 @@ INSTALLED_APPS = [
     "balie.channels.phone",
     "balie.privacy",
     "balie.privacy.retention",
-    "balie.conduct",
     "balie.replies",
+    "balie.conduct",
     "balie.sla",
+    "balie.backoffice",
     "balie.api",
     "balie.web",
 ]
@@ -169,6 +170,15 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer (realtime) and cache ------------------------------------------------------
+# Outgoing mail (back-office task notifications): Django's SMTP backend.
+EMAIL_HOST = env("EMAIL_HOST", "localhost", "SMTP host for outgoing mail (task notifications).")
+EMAIL_PORT = int(env("EMAIL_PORT", "25", "SMTP port for outgoing mail."))
+DEFAULT_FROM_EMAIL = env(
+    "DEFAULT_FROM_EMAIL",
+    "balie@localhost",
+    "Sender of Balie's mail unless an organisation sets one.",
+)
+
 REDIS_URL = env(
     "REDIS_URL", "", "redis://host:6379/0 for the channel layer and locks. Empty: in-memory."
 )
