@@ -17,5 +17,6 @@ urlpatterns = [
     path("routing/", include("balie.api.routing_views")),
     path("conduct/", include("balie.api.conduct_views")),
     path("phone/", include("balie.api.phone_views")),
+    path("backoffice/", include("balie.backoffice.api")),
     path("", include(router.urls)),
 ]

@@ -5,6 +5,7 @@ from django.urls import path
 from balie.web.panels import privacy as privacy_panel
 from balie.web.views import (
     auth,
+    backoffice,
     composer,
     conduct,
     conversation,
@@ -70,6 +71,13 @@ urlpatterns = [
         name="supervisor_act",
     ),
     path("status/", presence.presence, name="presence"),
+    path("taken/", backoffice.task_list, name="backoffice_tasks"),
+    path("taken/<id:pk>/", backoffice.task_detail, name="backoffice_task"),
+    path("taken/<id:pk>/antwoord/", backoffice.task_answer, name="backoffice_answer"),
+    path("taken/<id:pk>/verlengen/", backoffice.task_extend, name="backoffice_extend"),
+    path("taken/<id:pk>/intrekken/", backoffice.task_withdraw, name="backoffice_withdraw"),
+    path("gesprekken/<id:pk>/doorsturen/", backoffice.forward, name="backoffice_forward"),
+    path("gesprekken/<id:pk>/nog-nodig/", backoffice.still_needed, name="still_needed"),
     path("privacy/partijen/<id:pk>/", rights.party, name="rights_party"),
     path("privacy/partijen/<id:pk>/inzage.json", rights.party_json, name="rights_party_json"),
     path("privacy/partijen/<id:pk>/wissen/", rights.erase, name="rights_erase"),
