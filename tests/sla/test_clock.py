@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from balie.conversations.actions import check_change_status, check_send_reply
+from balie.conversations.models import Conversation
 from balie.organisations.models import Calendar as CalendarRow
 from balie.sla.calendars import do_save_calendar
 from balie.sla.handlers import sweep
 from balie.sla.models import Clock, ClockState, Outcome, Policy
+from tests import factories
 from tests.helpers import receive
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +126,35 @@ def test_without_a_policy_nothing_is_due(channel, run_tasks, time_machine):
     clock = Clock.objects.get(conversation_id=conversation_id)
     assert clock.due_at is None
     assert clock.state == ClockState.STOPPED
+
+
+def test_across_the_spring_dst_change_and_on_a_24_7_team(
+    channel, organisation, office, run_tasks, time_machine
+):
+    """Friday before the clocks go forward: due Monday 09:00 summer time. A 24/7 team's
+    conversation counts the weekend night through, on its own calendar."""
+    time_machine.move_to(local("2026-03-27 16:30"), tick=False)
+    weekday = receive(channel, email="a@example.nl").message.conversation_id
+    run_tasks()
+    due = Clock.objects.get(conversation_id=weekday).response_due_at
+    assert due == local("2026-03-30 09:00")
+    assert due.astimezone(AMS).utcoffset().total_seconds() == 2 * 3600
+
+    crisis = factories.TeamFactory(organisation=organisation, slug="crisis")
+    do_save_calendar(
+        CalendarRow(organisation=organisation, team=crisis, hours={}, holidays_country="")
+    )
+    night = factories.ChannelFactory(organisation=organisation, key="nacht", kind="api")
+    time_machine.move_to(local("2026-03-29 01:30"), tick=False)  # 02:00 → 03:00 tonight
+    conversation_id = receive(night, email="b@example.nl").message.conversation_id
+    Conversation.objects.filter(pk=conversation_id).update(team=crisis)
+    row = CalendarRow.objects.get(team=crisis)
+    row.hours = dict.fromkeys(
+        ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), [["00:00", "24:00"]]
+    )
+    do_save_calendar(row)
+    run_tasks()
+    # 60 real minutes from 01:30 winter time is 03:30 summer time
+    assert Clock.objects.get(conversation_id=conversation_id).response_due_at == local(
+        "2026-03-29 03:30"
+    )
