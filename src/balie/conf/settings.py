@@ -191,7 +191,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
+            # redis-py 8 times reads out after 5 s, the very time channels-redis blocks waiting
+            # for a message (BZPOPMIN 5): a quiet socket's consumer crashed with TimeoutError
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": REDIS_PREFIX,
+            },
         }
     }
     CACHES = {

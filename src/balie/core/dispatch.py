@@ -186,13 +186,42 @@ def event_of(args: list[Any]) -> Any:
     return EVENT_TYPES[event_name].from_payload(payload)
 
 
+#: the PostgreSQL channel worker processes LISTEN on (``balie.core.worker``)
+WAKE_CHANNEL = "balie_tasks"
+_generation = 0  # wake-ups so far in this process (under ``_wake``)
+
+
 def wake_workers() -> None:
-    """Nudge the in-process worker so it picks up new tasks without waiting for its poll."""
+    """Nudge the workers so they pick up new tasks without waiting for their poll: this
+    process's at once, other processes' on PostgreSQL through ``NOTIFY`` (after a commit it
+    is a statement of its own; inside a transaction it is sent at its commit)."""
+    wake_local_workers()
+    if connection.vendor == "postgresql":
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"NOTIFY {WAKE_CHANNEL}")
+        except Exception:  # the workers' poll still finds the tasks
+            log.warning("worker_notify_failed", exc_info=True)
+
+
+def wake_local_workers() -> None:
+    """Nudge this process's worker threads only (a ``NOTIFY`` heard from another process)."""
+    global _generation  # noqa: PLW0603 -- one counter per process, guarded by _wake
     with _wake:
+        _generation += 1
         _wake.notify_all()
 
 
-def wait_for_work(timeout: float) -> None:
-    """Block the in-process worker until woken or ``timeout`` seconds pass."""
+def wake_generation() -> int:
+    """The wake-ups so far; pass it to :func:`wait_for_work` to miss none in between."""
     with _wake:
-        _wake.wait(timeout)
+        return _generation
+
+
+def wait_for_work(timeout: float, since: int | None = None) -> None:
+    """Block a worker thread until woken or ``timeout`` seconds pass; with ``since`` (from
+    :func:`wake_generation` before its last claim), a wake-up that came meanwhile returns at
+    once."""
+    with _wake:
+        if since is None or since == _generation:
+            _wake.wait(timeout)

@@ -7,6 +7,12 @@ call; the round's successes are recorded with one UPDATE. A batch that raises is
 event by event, so one bad event fails alone (handlers are idempotent: tasks run at least once).
 django-tasks' ``task_started``/``task_finished`` signals are not sent: nothing in Balie listens,
 and a round records its outcomes in bulk.
+
+Waking: a commit that wrote tasks wakes this process's worker at once and, on PostgreSQL, the
+worker processes through ``NOTIFY``, which a listener thread of each worker hears (the poll
+stays as the fallback). On PostgreSQL the ``ingest`` queue has a thread of its own in a worker
+that serves it among others, so storing a webhook's messages never waits behind a round of
+enrichment, routing and deliveries.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from functools import partial
 from typing import Any
 
 import structlog
-from django.db import OperationalError, close_old_connections
+from django.conf import settings
+from django.db import OperationalError, close_old_connections, connection, connections
 from django_tasks.base import TaskContext, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -41,6 +48,8 @@ LOST_AFTER = timedelta(seconds=60)
 #: be what kills its workers (memory, a crash in C code), and must not take down every worker
 #: in turn, forever. Exceptions are not retried at all (a failed task stays failed).
 MAX_LOST_RUNS = 3
+#: queues with a worker thread of their own on PostgreSQL (when the worker serves others too)
+OWN_THREAD = ("ingest",)
 
 
 class WorkerLost(Exception):
@@ -206,28 +215,52 @@ def beat(worker_id: str) -> None:
     WorkerHeartbeat.objects.update_or_create(worker_id=worker_id, defaults={"seen_at": clock.now()})
 
 
+def lanes(queues: list[str] | None) -> list[list[str] | None]:
+    """The queues of each worker thread: one thread for all of ``queues`` (None or ``["*"]``:
+    every queue), except on PostgreSQL, where each of :data:`OWN_THREAD` served among others
+    gets a thread of its own. The first lane runs the periodic jobs."""
+    if connection.vendor != "postgresql":
+        return [queues]
+    configured = list(settings.TASKS["default"].get("QUEUES", ["default"]))
+    served = configured if not queues or "*" in queues else list(queues)
+    own = [q for q in OWN_THREAD if q in served]
+    rest = [q for q in served if q not in own]
+    if not own or not rest:
+        return [queues]
+    return [rest, *([q] for q in own)]
+
+
 class InProcessWorker:
-    """The embedded default's worker: a daemon thread that drains the queue when woken."""
+    """The embedded default's worker: daemon threads that drain the queue when woken."""
 
     def __init__(self, poll_seconds: float = 0.5, queues: list[str] | None = None) -> None:
         self.queues = queues
         self.poll_seconds = poll_seconds
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="balie-worker", daemon=True)
+        self._threads: list[threading.Thread] = []
         self._heart = threading.Thread(target=self._beat, name="balie-heartbeat", daemon=True)
         self.worker_id = f"inprocess-{uuid.uuid4().hex[:8]}"
 
     def start(self) -> None:
-        """Start the threads: the worker and its heartbeat."""
+        """Start the threads: the heartbeat, a worker per lane and (PostgreSQL) a listener."""
+        for n, queues in enumerate(lanes(self.queues)):
+            loop = partial(self._loop, queues, scheduling=n == 0)
+            self._threads.append(threading.Thread(target=loop, name="balie-worker", daemon=True))
+        if connection.vendor == "postgresql":
+            self._threads.append(
+                threading.Thread(target=self._listen, name="balie-listener", daemon=True)
+            )
         self._heart.start()
-        self._thread.start()
-        log.info("worker_started", worker_id=self.worker_id)
+        for thread in self._threads:
+            thread.start()
+        log.info("worker_started", worker_id=self.worker_id, lanes=lanes(self.queues))
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Ask the thread to finish its current task and wait for it."""
+        """Ask the threads to finish their current task and wait for them."""
         self._stop.set()
-        dispatch.wake_workers()
-        self._thread.join(timeout)
+        dispatch.wake_local_workers()
+        for thread in self._threads:
+            thread.join(timeout)
         self._heart.join(timeout)
         log.info("worker_stopped", worker_id=self.worker_id)
 
@@ -249,23 +282,43 @@ class InProcessWorker:
         except Exception:
             log.exception("worker_heartbeat_failed")
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's connections
 
-    def _loop(self) -> None:
+    def _listen(self) -> None:
+        """PostgreSQL: hear other processes' ``NOTIFY`` on a connection of its own and wake
+        this process's worker threads (never notifying back)."""
+        while not self._stop.is_set():
+            own = connections.create_connection("default")
+            try:
+                own.ensure_connection()
+                raw = own.connection
+                raw.execute(f"LISTEN {dispatch.WAKE_CHANNEL}")
+                while not self._stop.is_set():
+                    for _ in raw.notifies(timeout=1.0):
+                        dispatch.wake_local_workers()
+            except Exception:
+                log.warning("worker_listen_failed", exc_info=True)
+                self._stop.wait(1.0)
+            finally:
+                own.close()
+
+    def _loop(self, queues: list[str] | None, *, scheduling: bool) -> None:
         from balie.core import scheduler
 
         schedule_at = 0.0
         while not self._stop.is_set():
+            woken = dispatch.wake_generation()
             try:
                 close_old_connections()
-                if time.monotonic() >= schedule_at:  # jobs run every 5 s or more: look each 1 s
+                if scheduling and time.monotonic() >= schedule_at:  # jobs run every 5 s or more
                     schedule_at = time.monotonic() + SCHEDULE_EVERY_S
                     scheduler.run_due()
-                ran = run_ready_tasks(max_tasks=100, worker_id=self.worker_id, queues=self.queues)
+                ran = run_ready_tasks(max_tasks=100, worker_id=self.worker_id, queues=queues)
             except Exception:
                 log.exception("worker_loop_failed")
                 ran = 0
             finally:
                 close_old_connections()
             if not ran:
-                dispatch.wait_for_work(self.poll_seconds)
+                dispatch.wait_for_work(self.poll_seconds, since=woken)
+        connections.close_all()  # this thread's connections
