@@ -90,11 +90,16 @@ def visible_conversations(actor: Any) -> QuerySet[Conversation]:
         general = open_topic
     else:
         general = open_topic & (Q(team__isnull=True) | Q(team_id__in=my_teams))
-    visible = Conversation.objects.filter(organisation_id=agent.organisation_id).filter(
-        Q(assignee_id=agent.pk) | offered | serving | general
-    )
     special = special_categories()  # medical or criminal data: the designated team only
-    return visible if special is None else visible.exclude(special.hidden(my_teams))
+    if special is None:
+        return Conversation.objects.filter(organisation_id=agent.organisation_id).filter(
+            Q(assignee_id=agent.pk) | offered | serving | general
+        )
+    return (
+        Conversation.objects.filter(organisation_id=agent.organisation_id)
+        .filter(Q(assignee_id=agent.pk) | offered | serving | general | special.shown(my_teams))
+        .exclude(special.hidden(my_teams))
+    )
 
 
 def require(actor: Any, conversation: Conversation, action: Action) -> None:

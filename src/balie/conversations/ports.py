@@ -69,6 +69,9 @@ class SpecialCategories(Protocol):
     def hidden(self, my_teams: Any) -> Exists:
         """A filter over conversations: those hidden from an agent of ``my_teams``."""
 
+    def shown(self, my_teams: Any) -> Exists:
+        """A filter over conversations: those designated to one of ``my_teams``."""
+
 
 class _Ports:
     reply_policies: ReplyPolicies | None = None

@@ -68,3 +68,9 @@ class SpecialCategories:
                 conversation_id=OuterRef("pk"), team__isnull=False
             ).exclude(team_id__in=my_teams)
         )
+
+    def shown(self, my_teams: Any) -> Exists:
+        """A filter over conversations: special and designated to one of ``my_teams``."""
+        return Exists(
+            SpecialConversation.objects.filter(conversation_id=OuterRef("pk"), team_id__in=my_teams)
+        )

@@ -58,6 +58,17 @@ TEXTS = {
     "already_wrapped_up": _(
         "The after-call form of this call was sent already. Add a note to add something."
     ),
+    "personal_data_warning": _(
+        "This channel is not safe for personal data such as a BSN, bank account, passport "
+        "number, date of birth or address. Offer a call back or e-mail instead, or send the "
+        "same text again to send it anyway."
+    ),
+    "personal_data_blocked": _(
+        "This channel is not safe for personal data such as a BSN, bank account, passport "
+        "number, date of birth or address, and your organisation blocks sending it here. "
+        "Offer a call back or e-mail instead."
+    ),
+    "callback_done": _("This call-back request was done already."),
 }
 MENTIONED = re.compile(r"@[\w.+-]+")
 
