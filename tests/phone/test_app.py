@@ -3,6 +3,8 @@ registry, its API under /api/v1/phone/ in the OpenAPI document, the old URLs as 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -118,3 +120,38 @@ def test_another_channels_token_or_kind_is_401(phone, client) -> None:  # type: 
     phone.save()
     assert pbx_post(client, "/api/v1/phone/pbx/tasks/", body).status_code == 401
     assert not Call.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_pbx_answers_as_its_openapi_document_says(phone, passport, make_agent, client) -> None:  # type: ignore[no-untyped-def]
+    """Every instruction (dequeue, queue, redirect) and an event's answer match the document."""
+    import httpx
+    import schemathesis
+
+    document = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    schema = schemathesis.openapi.from_dict(document)
+
+    def check(path: str, body: dict[str, object]) -> dict[str, object]:
+        answer = pbx_post(client, f"/api/v1/phone/pbx/{path}/", body)
+        response = httpx.Response(
+            answer.status_code,
+            headers=dict(answer.headers),
+            content=answer.content,
+            request=httpx.Request("POST", f"http://testserver/api/v1/phone/pbx/{path}/"),
+        )
+        response.read()
+        response.elapsed = timedelta(0)  # schemathesis reads it; no network was involved
+        schema[f"/api/v1/phone/{{key}}/{path}/"]["POST"].validate_response(response)
+        return answer.json()  # type: ignore[no-any-return]
+
+    task = {"caller": CALLER, "language": "nl", "topic": "paspoort"}
+    make_agent("piet", skills={passport: 3}, channels={"phone": 1})  # Dutch only
+    spanish = {**task, "call_id": "r", "language": "es"}
+    assert check("tasks", spanish)["instruction"] == "redirect"
+    assert check("tasks", {**task, "call_id": "d", "caller": "+31600000001"})["instruction"] == (
+        "dequeue"
+    )
+    assert check("events", {"call_id": "d", "event": "answered"})["answered"] is True
+    queued = check("tasks", {**task, "call_id": "q", "caller": "+31600000002"})
+    assert queued["instruction"] == "queue"
+    assert check("tasks", {"call_id": "x"})["error"]["fields"]  # type: ignore[index]
