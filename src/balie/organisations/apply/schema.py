@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from balie.organisations.apply.channel_schema import ChannelConfig, validate_channel
+from balie.organisations.apply.retention_schema import check_retention_scopes, validate_retention
 from balie.organisations.apply.sla_schema import (
     check_slugs,
     validate_calendar,
@@ -57,6 +58,7 @@ class Config:
     channels: list[ChannelConfig] = field(default_factory=list)
     calendars: list[dict[str, Any]] = field(default_factory=list)
     service_levels: list[dict[str, Any]] = field(default_factory=list)
+    retention: list[dict[str, Any]] = field(default_factory=list)
 
 
 def validate(doc: dict[str, Any]) -> tuple[Config | None, list[tuple[Path, str]]]:
@@ -74,6 +76,7 @@ def validate(doc: dict[str, Any]) -> tuple[Config | None, list[tuple[Path, str]]
             "channels",
             "calendars",
             "service_levels",
+            "retention",
         },
         {"organisation"},
     )
@@ -110,6 +113,11 @@ def validate(doc: dict[str, Any]) -> tuple[Config | None, list[tuple[Path, str]]
         for i, s in enumerate(_array(v, doc, "service_levels"))
     ]
     _unique(v, "service_levels", [s["name"] for s in config.service_levels], "name")
+    config.retention = [
+        validate_retention(v, r, ("retention", i), (channel_keys, topic_codes))
+        for i, r in enumerate(_array(v, doc, "retention"))
+    ]
+    check_retention_scopes(v, config.retention)
     for name, items, key in (
         ("teams", config.teams, "slug"),
         ("trainings", config.trainings, "code"),
