@@ -333,19 +333,8 @@ def check_reject_block(block_id: int, agent: Agent, reason: str) -> ConductStep:
         state, block = _lock_block(block_id, agent)
         if block.state != BlockState.REQUESTED:
             raise WorkflowViolation("this block is not awaiting confirmation", code="conduct_step")
-        step = do_record_step(
-            state,
-            Step.REJECT_BLOCK,
-            agent=agent,
-            reason=reason,
-            block=block,
-            conversation=block.conversation,
-        )
-        now = clock.now()
-        block.state, block.decided_by, block.decided_at = BlockState.REJECTED, agent, now
-        block.ended_at, block.end_reason = now, reason.strip()[:2000]
-        block.save(update_fields=["state", "decided_by", "decided_at", "ended_at", "end_reason"])
-        return step
+        block.decided_by, block.decided_at = agent, clock.now()
+        return _end_block(state, block, Step.REJECT_BLOCK, BlockState.REJECTED, agent, reason)
 
 
 def check_lift_block(block_id: int, agent: Agent, reason: str) -> ConductStep:
@@ -358,18 +347,22 @@ def check_lift_block(block_id: int, agent: Agent, reason: str) -> ConductStep:
         block.refresh_from_db()
         if block.state != BlockState.ACTIVE:
             raise WorkflowViolation("this block is not in force", code="conduct_step")
-        step = do_record_step(
-            state,
-            Step.LIFT,
-            agent=agent,
-            reason=reason,
-            block=block,
-            conversation=block.conversation,
-        )
-        block.state, block.lifted_by = BlockState.LIFTED, agent
-        block.ended_at, block.end_reason = clock.now(), reason.strip()[:2000]
-        block.save(update_fields=["state", "lifted_by", "ended_at", "end_reason"])
-        return step
+        block.lifted_by = agent
+        return _end_block(state, block, Step.LIFT, BlockState.LIFTED, agent, reason)
+
+
+def _end_block(
+    state: ConductState, block: Block, step: Step, end: BlockState, agent: Agent, reason: str
+) -> ConductStep:
+    """Record ``step`` (the table checks the reason) and end ``block`` with it.
+
+    Precondition: inside a transaction, ``state`` and ``block`` locked (:func:`_lock_block`)."""
+    taken = do_record_step(
+        state, step, agent=agent, reason=reason, block=block, conversation=block.conversation
+    )
+    block.state, block.ended_at, block.end_reason = end, clock.now(), reason.strip()[:2000]
+    block.save()
+    return taken
 
 
 def _may_decide(agent: Agent) -> None:
