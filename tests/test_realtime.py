@@ -6,6 +6,7 @@ import os
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing.websocket import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
@@ -87,3 +88,40 @@ def test_a_process_without_sockets_pushes_through_redis(agent, channel, monkeypa
         return message
 
     assert async_to_sync(scenario)()["name"] in {"conversation_created", "message_received"}
+
+
+def test_a_burst_of_events_arrives_in_order_without_the_hidden_ones(organisation, channel):
+    """Events pushed faster than they are checked are forwarded in the order they came, those
+    about a conversation hidden from the agent left out, those about none kept."""
+    team = factories.TeamFactory(organisation=organisation)
+    agent = factories.AgentFactory(organisation=organisation)
+    agent.teams.set([team])
+    restricted = factories.TopicFactory(
+        organisation=organisation,
+        code="wmo",
+        team=factories.TeamFactory(organisation=organisation),
+        restricted=True,
+    )
+    seen = factories.ConversationFactory(organisation=organisation, channel=channel)
+    hidden = factories.ConversationFactory(
+        organisation=organisation, channel=channel, topic=restricted
+    )
+    burst = [(seen, 1), (hidden, 2), (None, 3), (seen, 4), (hidden, 5), (seen, 6)]
+
+    async def scenario() -> list[int]:
+        communicator = await _connect(agent.user)
+        await communicator.connect(timeout=15)
+        await communicator.receive_json_from(timeout=15)  # hello
+        layer = get_channel_layer()
+        for conversation, n in burst:
+            data = {"organisation_id": organisation.pk, "message_id": n}
+            if conversation is not None:
+                data["conversation_id"] = conversation.pk
+            message = {"type": "balie.event", "name": "message_received", "data": data}
+            await layer.group_send(realtime.org_group(organisation.pk), message)
+        got = [(await communicator.receive_json_from(timeout=15))["data"] for _ in range(4)]
+        assert await communicator.receive_nothing(timeout=0.3)
+        await communicator.disconnect()
+        return [d["message_id"] for d in got]
+
+    assert async_to_sync(scenario)() == [1, 3, 4, 6]
