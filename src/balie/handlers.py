@@ -22,13 +22,17 @@ HANDLERS: dict[str, list[Handler]] = {
             when="balie.routing.handlers.wants_status_change",
         ),
         Handler(
-            "balie.sla.handlers.on_status_changed", when="balie.sla.handlers.wants_status_change"
+            "balie.sla.handlers.on_statuses_changed",
+            when="balie.sla.handlers.wants_status_change",
+            batch=True,
         ),
     ],
     # the service-level clock (balie.sla): starts, answers, moves, calendar changes
     "conversation_changed": [
         Handler(
-            "balie.sla.handlers.on_conversation_changed", when="balie.sla.handlers.wants_change"
+            "balie.sla.handlers.on_conversations_changed",
+            when="balie.sla.handlers.wants_change",
+            batch=True,
         )
     ],
     "calendar_changed": [Handler("balie.sla.handlers.on_calendar_changed")],

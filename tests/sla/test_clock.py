@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from balie.conversations.actions import check_change_status, check_send_reply
+from balie.conversations.actions.edit import check_set_topic
 from balie.conversations.models import Conversation
 from balie.organisations.models import Calendar as CalendarRow
 from balie.sla.calendars import do_save_calendar
@@ -149,12 +150,34 @@ def test_across_the_spring_dst_change_and_on_a_24_7_team(
     conversation_id = receive(night, email="b@example.nl").message.conversation_id
     Conversation.objects.filter(pk=conversation_id).update(team=crisis)
     row = CalendarRow.objects.get(team=crisis)
-    row.hours = dict.fromkeys(
-        ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), [["00:00", "24:00"]]
-    )
+    row.hours = {
+        day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    }
     do_save_calendar(row)
     run_tasks()
     # 60 real minutes from 01:30 winter time is 03:30 summer time
     assert Clock.objects.get(conversation_id=conversation_id).response_due_at == local(
         "2026-03-29 03:30"
     )
+
+
+def test_a_topic_change_moves_the_due_time(
+    channel, organisation, agent, office, run_tasks, time_machine
+):
+    """Moving a conversation to a topic with its own, faster policy recomputes its due time."""
+    urgent = factories.TopicFactory(organisation=organisation, code="spoed")
+    Policy.objects.create(
+        organisation=organisation,
+        name="Spoed",
+        topic=urgent,
+        first_response={"wall_minutes": 15},
+    )
+    time_machine.move_to(local("2026-03-03 10:00"), tick=False)
+    conversation_id = receive(channel).message.conversation_id
+    run_tasks()
+    assert Clock.objects.get(conversation_id=conversation_id).due_at == local("2026-03-03 11:00")
+    check_set_topic(conversation_id, "spoed", actor=agent)
+    run_tasks()
+    clock = Clock.objects.get(conversation_id=conversation_id)
+    assert clock.due_at == local("2026-03-03 10:15")
+    assert clock.policy.name == "Spoed"

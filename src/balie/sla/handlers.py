@@ -147,7 +147,7 @@ def on_messages_received(evts: list[MessageReceived]) -> None:
                 continue  # already waiting for an answer: the first unanswered message counts
             _recompute(found, subject, policies, now)
         Clock.objects.bulk_create(new)
-        Clock.objects.bulk_update(changed, [*COMPUTED_FIELDS, *_START_FIELDS])
+        save_computed(changed, [*COMPUTED_FIELDS, *_START_FIELDS])
 
 
 _START_FIELDS = [
@@ -192,7 +192,7 @@ def on_replies_queued(evts: list[ReplyQueued]) -> None:
             _recompute(found, subject, policies, now)
             changed.append(found)
         Outcome.objects.bulk_create(outcomes)
-        Clock.objects.bulk_update(changed, [*COMPUTED_FIELDS, *_START_FIELDS])
+        save_computed(changed, [*COMPUTED_FIELDS, *_START_FIELDS])
 
 
 def wants_status_change(payload: dict[str, Any]) -> bool:
@@ -204,37 +204,57 @@ def wants_status_change(payload: dict[str, Any]) -> bool:
     )
 
 
-def on_status_changed(evt: ConversationStatusChanged) -> None:
-    """Pause in pending, resume after it; resolving records the resolution; closing stops."""
+def on_statuses_changed(evts: list[ConversationStatusChanged]) -> None:
+    """Pause in pending, resume after it; resolving records the resolution; closing stops.
+
+    A batch handler: the events apply in order, each at the time it is handled (a worker
+    takes them within seconds; the pause is counted in business minutes)."""
     now = wall.now()
+    ids = sorted({e.conversation_id for e in evts})
+    policies = _Policies()
     with transaction.atomic():
-        found = _locked_clocks([evt.conversation_id]).get(evt.conversation_id)
-        subjects = _subjects([evt.conversation_id])
-        if found is None or evt.conversation_id not in subjects:
-            return
-        subject = subjects[evt.conversation_id][0]
+        clocks = _locked_clocks(ids)
+        subjects = _subjects(clocks)
+        outcomes: list[Outcome] = []
+        for evt in evts:
+            found = clocks.get(evt.conversation_id)
+            if found is None or evt.conversation_id not in subjects:
+                continue
+            _apply_status(found, subjects[evt.conversation_id][0], evt, now, outcomes)
+        for conversation_id, found in clocks.items():
+            if conversation_id in subjects:
+                _recompute(found, subjects[conversation_id][0], policies, now)
+        Outcome.objects.bulk_create(outcomes)
+        save_computed(list(clocks.values()), [*COMPUTED_FIELDS, *_START_FIELDS])
+
+
+def _apply_status(
+    found: Clock,
+    subject: Subject,
+    evt: ConversationStatusChanged,
+    now: datetime,
+    outcomes: list[Outcome],
+) -> None:
+    if evt.from_status == Status.PENDING and found.paused_at is not None:
         cal = calendar_for(subject.organisation_id, subject.team_id, subject.channel_id)
-        if evt.from_status == Status.PENDING and found.paused_at is not None:
-            business, wall_minutes = taken(cal, found.paused_at, now)
-            found.paused_business_minutes += business
-            found.paused_wall_minutes += wall_minutes
-            found.paused_at = None
-        if evt.to_status == Status.PENDING and found.resolved_at is None:
-            found.paused_at = now
-        if evt.to_status in STOPPED and found.resolved_at is None:
-            if evt.to_status == Status.RESOLVED and found.resolution_due_at:
-                _outcome(found, subject, Target.RESOLUTION, found.started_at, now).save()
-            found.resolved_at = now
-            found.response_target, found.response_started_at = "", None
-        _recompute(found, subject, _Policies(), now)
-        found.save(update_fields=[*COMPUTED_FIELDS, *_START_FIELDS])
+        business, wall_minutes = taken(cal, found.paused_at, now)
+        found.paused_business_minutes += business
+        found.paused_wall_minutes += wall_minutes
+        found.paused_at = None
+    if evt.to_status == Status.PENDING and found.resolved_at is None:
+        found.paused_at = now
+    if evt.to_status in STOPPED and found.resolved_at is None:
+        if evt.to_status == Status.RESOLVED and found.resolution_due_at:
+            outcomes.append(_outcome(found, subject, Target.RESOLUTION, found.started_at, now))
+        found.resolved_at = now
+        found.response_target, found.response_started_at = "", None
 
 
-def on_conversation_changed(evt: ConversationChanged) -> None:
-    """A move (topic, team) may change the policy and the calendar: recompute."""
-    if evt.field not in MOVES:
-        return
-    recompute_conversations([evt.conversation_id])
+def on_conversations_changed(evts: list[ConversationChanged]) -> None:
+    """A move (topic, team) may change the policy and the calendar: recompute (a batch)."""
+    moved = sorted({e.conversation_id for e in evts if e.field in MOVES})
+    if moved:
+        recompute_conversations(moved)
 
 
 def wants_change(payload: dict[str, Any]) -> bool:
@@ -252,7 +272,7 @@ def recompute_conversations(conversation_ids: list[int]) -> int:
         for conversation_id, found in clocks.items():
             if conversation_id in subjects:
                 _recompute(found, subjects[conversation_id][0], policies, now)
-        Clock.objects.bulk_update(list(clocks.values()), COMPUTED_FIELDS)
+        save_computed(list(clocks.values()))
     return len(clocks)
 
 
