@@ -130,6 +130,11 @@ OTHER = {
     "conduct-block-confirm": "tests/conduct/test_api.py (four eyes, another organisation: 404)",
     "conduct-block-decline": "tests/conduct/test_blocking.py",
     "conduct-block-lift": "tests/conduct/test_api.py (supervisors only)",
+    "backoffice-tasks": "tests/backoffice/test_api.py (lists what access.visible_tasks shows)",
+    "backoffice-task": "tests/backoffice/test_api.py::test_access_through_the_api",
+    "backoffice-answer": "tests/backoffice/test_api.py::test_access_through_the_api",
+    "backoffice-extend": "tests/backoffice/test_api.py (the task's team only)",
+    "backoffice-withdraw": "tests/backoffice/test_web.py::test_who_may_see_and_work_a_task",
 }
 #: The URL prefixes whose every route must have a row.
 API_PREFIXES = ("api/", "routing/", "attachments/")

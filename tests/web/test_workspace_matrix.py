@@ -58,6 +58,7 @@ SPEC: dict[str, tuple[str, dict[str, Any], dict[str, int]]] = {
     "facts": ("POST", {}, POSTED),
     "wrap_up": ("POST", {}, POSTED),
     "status": ("POST", {"move": "resolve"}, POSTED),
+    "replies_tone": ("POST", {}, POSTED),
     "offers": ("GET", {}, ANSWERING),
     "offer_answer": ("POST", {"answer": "accept"}, {**ANSWERING, A: 404, S: 404, D: 404}),
     "supervisor": ("GET", {}, STEERING),
@@ -65,6 +66,9 @@ SPEC: dict[str, tuple[str, dict[str, Any], dict[str, int]]] = {
     "supervisor_steer": ("GET", {}, STEERING),
     "supervisor_act": ("POST", {"action": "assign"}, {**STEERING, S: 302, D: 302}),
     "presence": ("POST", {}, POSTED),
+    "privacy_accept": ("POST", {}, POSTED),
+    "privacy_callbacks": ("GET", {}, STEERING),
+    "privacy_callback_done": ("POST", {}, {**STEERING, S: 404, D: 404}),
     "conduct_step": ("POST", {}, POSTED),
     "conduct_block": ("POST", {"block_pk": ABSENT, "action": "confirm"}, POSTED),
     "conduct_blocks": ("GET", {}, STEERING),
@@ -76,9 +80,20 @@ SPEC: dict[str, tuple[str, dict[str, Any], dict[str, int]]] = {
     "privacy_accept": ("POST", {}, POSTED),
     "privacy_callbacks": ("GET", {}, STEERING),
     "privacy_callback_done": ("POST", {}, {**STEERING, S: 404, D: 404}),
+    # back office: the list for everyone; a task's pages take a task id (none in this world)
+    "backoffice_tasks": ("GET", {}, EVERYONE),
+    "backoffice_task": ("GET", {}, {**EVERYONE, A: 404, S: 404, B: 404, D: 404}),
+    "backoffice_answer": ("POST", {}, {**EVERYONE, A: 404, S: 404, B: 404, D: 404}),
+    "backoffice_extend": ("POST", {}, {**EVERYONE, A: 404, S: 404, B: 404, D: 404}),
+    "backoffice_withdraw": ("POST", {}, {**EVERYONE, A: 404, S: 404, B: 404, D: 404}),
+    "backoffice_forward": ("POST", {}, POSTED),
+    "still_needed": ("POST", {}, POSTED),
 }
-# their id is an offer's or a call-back request's: own scope has none to show
-NOT_A_CONVERSATION = {"offer_answer", "privacy_callback_done"}
+# their id is an offer's, a call-back request's or a task's: own scope has none to show
+NOT_A_CONVERSATION = {
+    "offer_answer", "privacy_callback_done",
+    "backoffice_task", "backoffice_answer", "backoffice_extend", "backoffice_withdraw",
+}  # fmt: skip
 
 
 def _web_patterns() -> dict[str, URLPattern]:
