@@ -99,18 +99,25 @@ def _outcome(clock: Clock, subject: Subject, target: str, start: datetime, at: d
     )
 
 
-def on_messages_received(evts: list[MessageReceived]) -> None:
-    """Start the clock of a new conversation (first response, resolution), or the next
-    response when the citizen writes again after an answer; a resolved conversation that
-    is written to again starts afresh."""
-    message_ids = [e.message_id for e in evts]
+def _first_per_conversation(messages: Q) -> dict[int, datetime]:
+    """The time of the first of these messages in each conversation."""
     first: dict[int, datetime] = {}
     for conversation_id, created_at in (
-        Message.objects.filter(pk__in=message_ids, direction=Direction.INBOUND)
+        Message.objects.filter(messages)
         .order_by("created_at", "pk")
         .values_list("conversation_id", "created_at")
     ):
         first.setdefault(conversation_id, created_at)
+    return first
+
+
+def on_messages_received(evts: list[MessageReceived]) -> None:
+    """Start the clock of a new conversation (first response, resolution), or the next
+    response when the citizen writes again after an answer; a resolved conversation that
+    is written to again starts afresh."""
+    first = _first_per_conversation(
+        Q(pk__in=[e.message_id for e in evts], direction=Direction.INBOUND)
+    )
     if not first:
         return
     now = wall.now()
@@ -146,7 +153,7 @@ def on_messages_received(evts: list[MessageReceived]) -> None:
             else:
                 continue  # already waiting for an answer: the first unanswered message counts
             _recompute(found, subject, policies, now)
-        Clock.objects.bulk_create(new)
+        Clock.objects.bulk_create(new, ignore_conflicts=True)  # another worker's start wins
         save_computed(changed, [*COMPUTED_FIELDS, *_START_FIELDS])
 
 
@@ -163,13 +170,7 @@ _START_FIELDS = [
 
 def on_replies_queued(evts: list[ReplyQueued]) -> None:
     """An agent's answer meets (or misses) the response target: record it, stop that part."""
-    answers: dict[int, datetime] = {}
-    for conversation_id, created_at in (
-        Message.objects.filter(pk__in=[e.message_id for e in evts], author__isnull=False)
-        .order_by("created_at", "pk")
-        .values_list("conversation_id", "created_at")
-    ):
-        answers.setdefault(conversation_id, created_at)
+    answers = _first_per_conversation(Q(pk__in=[e.message_id for e in evts], author__isnull=False))
     if not answers:
         return
     now = wall.now()
