@@ -27,7 +27,7 @@ from balie.privacy.policy import policy
 from balie.web import labels
 from balie.web.panels import Panel, register
 from balie.web.views.common import STEERING, workspace_view
-from balie.web.views.composer import acting_agent, conversation_form
+from balie.web.views.composer import acting_agent, conversation_form, htmx
 from balie.web.views.errors import dutch
 
 KIND_LABELS = {
@@ -98,14 +98,20 @@ def callbacks_context(request: HttpRequest, conversation: Conversation) -> dict[
 
 
 @conversation_form(access.Action.REPLY, "privacy-feedback")
-def accept(request: HttpRequest, conversation: Conversation) -> None:
-    """Send the suggested reply (as edited) and, when ticked, ask for a call back."""
+def accept(request: HttpRequest, conversation: Conversation) -> HttpResponse | None:
+    """Send the suggested reply (as edited) and, when ticked, ask for a call back; the warning
+    gives way to a confirmation and the timeline refreshes."""
+    call_back = request.POST.get("call_back") == "1"
     check_accept_advice(
-        conversation.pk,
-        acting_agent(request),
-        request.POST.get("body", ""),
-        call_back=request.POST.get("call_back") == "1",
+        conversation.pk, acting_agent(request), request.POST.get("body", ""), call_back=call_back
     )
+    if not htmx(request):
+        return None
+    response = render(request, "web/panels/privacy_sent.html", {"call_back": call_back})
+    response["HX-Retarget"] = "#privacy-warning"
+    response["HX-Reswap"] = "outerHTML"
+    response["HX-Trigger"] = "balie:conversation"
+    return response
 
 
 @workspace_view(*STEERING)
