@@ -17,6 +17,7 @@ urlpatterns = [
     path("routing/", include("balie.api.routing_views")),
     path("conduct/", include("balie.api.conduct_views")),
     path("phone/", include("balie.api.phone_views")),
+    path("replies/", include("balie.replies.api")),
     path("backoffice/", include("balie.backoffice.api")),
     path("", include(router.urls)),
 ]

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from balie.web.panels import privacy as privacy_panel
+from balie.web.panels import replies as replies_panel
 from balie.web.views import (
     auth,
     backoffice,
@@ -39,6 +40,7 @@ urlpatterns = [
     path("gesprekken/<id:pk>/berichten/<id:message_pk>/opnieuw/", composer.retry, name="retry"),
     path("gesprekken/<id:pk>/overdragen/", conversation_actions.transfer, name="transfer"),
     path("gesprekken/<id:pk>/gegevens/", conversation_actions.facts, name="facts"),
+    path("gesprekken/<id:pk>/aanspreekvorm/", replies_panel.choose_tone, name="replies_tone"),
     path("gesprekken/<id:pk>/privacy/", privacy_panel.accept, name="privacy_accept"),
     path("privacy/terugbellen/", privacy_panel.callbacks, name="privacy_callbacks"),
     path(
