@@ -115,3 +115,26 @@ def test_through_the_cli(tmp_path, capsys):
     path.write_text(CONFIG)
     assert main(["apply", str(path)]) == 0
     assert "calendars created 2" in capsys.readouterr().out
+
+
+def test_the_examples_carry_their_promises(monkeypatch):
+    """The municipality keeps "same day or next morning" on the NL calendar; the consular
+    centre answers within the hour around the clock."""
+    from pathlib import Path
+
+    from balie.organisations.apply import apply_file
+    from tests.test_apply import SECRETS
+
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    apply_file(str(examples / "gemeente.toml"))
+    apply_file(str(examples / "consulaat.toml"))
+    municipal = CalendarRow.objects.get(organisation__slug="zuiderhaven")
+    assert municipal.holidays_country == "NL"
+    assert Policy.objects.get(name="Zelfde werkdag of volgende ochtend").first_response == {
+        "same_day_or_next_morning": {"cutoff": "15:00", "next_morning": "12:00"}
+    }
+    consular = CalendarRow.objects.get(organisation__slug="consulair")
+    assert calendar_for(consular.organisation_id) == always_open("Europe/Amsterdam")
+    assert Policy.objects.get(name="Noodgeval").topic.code == "noodgeval"
