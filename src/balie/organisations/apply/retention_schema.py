@@ -68,6 +68,8 @@ def check_retention_scopes(v: Validator, terms: list[dict[str, Any]]) -> None:
 
 def write_retention(org: Any, terms: list[dict[str, Any]], counts: Counter[str]) -> None:
     """Create or change each term by its scope; terms not in the file are left as they are."""
+    from balie.organisations.apply.writer import _upsert  # writer calls this module
+
     channels = {c.key: c for c in Channel.objects.filter(organisation=org)}
     topics = {t.code: t for t in Topic.objects.filter(organisation=org)}
     for item in terms:
@@ -78,14 +80,4 @@ def write_retention(org: Any, terms: list[dict[str, Any]], counts: Counter[str])
             "topic": topics.get(item["topic"]) if item["topic"] else None,
         }
         values = {"days": item["days"], "disposal": item["disposal"], "basis": item["basis"]}
-        row = RetentionTerm.objects.filter(**scope).first()
-        if row is None:
-            RetentionTerm.objects.create(**scope, **values)
-            counts["retention terms created"] += 1
-            continue
-        changed = [key for key, value in values.items() if getattr(row, key) != value]
-        if changed:
-            for key in changed:
-                setattr(row, key, values[key])
-            row.save(update_fields=changed)
-            counts["retention terms updated"] += 1
+        _upsert(RetentionTerm, counts, "retention terms", scope, values)
