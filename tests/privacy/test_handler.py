@@ -29,11 +29,6 @@ pytestmark = pytest.mark.django_db
 TEXT = "Mijn BSN is 111222333 en ik woon op Kerkstraat 12a, 3512 AB Utrecht. Bel 0612345678"
 
 
-@pytest.fixture
-def whatsapp(organisation):  # type: ignore[no-untyped-def]
-    return factories.ChannelFactory(organisation=organisation, key="wa", kind="whatsapp")
-
-
 def scanned(events, message_ids: list[int]) -> None:  # type: ignore[no-untyped-def]
     """Run the handler on the message_received events of ``message_ids``."""
     on_messages_received(

@@ -26,11 +26,6 @@ TEXT = "Hallo, mijn BSN is 111222333 en mijn IBAN NL91 ABNA 0417 1643 00. Groet,
 
 
 @pytest.fixture
-def whatsapp(organisation):  # type: ignore[no-untyped-def]
-    return factories.ChannelFactory(organisation=organisation, key="wa", kind="whatsapp")
-
-
-@pytest.fixture
 def sanne(organisation):  # type: ignore[no-untyped-def]
     return factories.AgentFactory(
         organisation=organisation, user__username="sanne", display_name="Sanne"
