@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from balie.conversations import access
 from balie.conversations.models import Conversation
@@ -41,6 +42,30 @@ def _may_reply(request: HttpRequest, conversation: Conversation) -> bool:
         except BalieError:
             cache[conversation.pk] = False
     return cache[conversation.pk]
+
+
+#: The tone rules' and abuse categories' names as the agent reads them (the pure module's
+#: labels are English and untranslated).
+RULE_LABELS = {
+    "verb_u": _("verb form with u"),
+    "verb_je": _("verb form with je"),
+    "pronoun_u": _("formal pronoun"),
+    "pronoun_je": _("informal pronoun"),
+    "pronoun_je_weak": _("informal pronoun 'je'"),
+    "greeting_formal": _("formal greeting"),
+    "greeting_polite": _("polite greeting"),
+    "greeting_beste": _("greeting 'Beste'"),
+    "title": _("title"),
+    "greeting_informal": _("informal greeting"),
+    "emoji": _("emoji"),
+    "emoticon": _("emoticon or laugh"),
+}
+CATEGORY_LABELS = {
+    "insult": _("insult"),
+    "threat": _("threat"),
+    "discrimination": _("discrimination"),
+    "sexism": _("sexism"),
+}
 
 
 @dataclass(frozen=True)
@@ -71,7 +96,22 @@ def header_context(request: HttpRequest, conversation: Conversation) -> dict[str
     speech = state.speech
     if speech is None and not state.tone.reasons and not state.flagged:
         return None
-    triggers = sorted({f"{t['category']}: {t['match']}" for rows in state.flagged for t in rows})
+    triggers = sorted(
+        {
+            f"{CATEGORY_LABELS.get(t['category'], t['category'])}: {t['match']}"
+            for rows in state.flagged
+            for t in rows
+        }
+    )
+    reasons = [
+        {
+            "match": r.match,
+            "label": RULE_LABELS.get(r.rule, r.label),
+            "tone": r.tone,
+            "weight": r.weight,
+        }
+        for r in state.tone.reasons
+    ]
     return {
         "conversation": conversation,
         "language": conversation.language,
@@ -80,6 +120,7 @@ def header_context(request: HttpRequest, conversation: Conversation) -> dict[str
         else "",
         "confidence": round(speech.confidence * 100) if speech and speech.confidence else None,
         "tone": state.tone,
+        "reasons": reasons,
         "may_choose": _may_reply(request, conversation),
         "flagged": len(state.flagged),
         "triggers": triggers[:10],
