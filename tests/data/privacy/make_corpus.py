@@ -571,6 +571,13 @@ def main() -> None:
             for row in rows:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
         sys.stdout.write(f"{name}: {len(rows)} messages\n")
+    # Free-form messages, labelled inline, written after tuning (never tuned on).
+    lines = load_templates("freeform.txt")
+    with (HERE / "freeform.jsonl").open("w", encoding="utf-8") as f:
+        for i, line in enumerate(lines, start=1):
+            row = {"id": f"free-{i:03d}", **render(line, random.Random(i))}
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    sys.stdout.write(f"freeform: {len(lines)} messages\n")
 
 
 if __name__ == "__main__":
