@@ -177,7 +177,8 @@ def raw_insert_rate(db: Database, count: int, per_commit: int = 1) -> float:
     mark = "%s" if db.kind == "postgresql" else "?"
     per_thread = count // CONCURRENCY // per_commit * per_commit
     # Only the driver's placeholder style and the table's own column names are formatted in.
-    event_sql = f"INSERT INTO whatsapp_webhookevent (channel_id, body, received_at, error) VALUES (1, {mark}, {mark}, '')"  # noqa: S608, E501
+    # The columns the ack path's bulk_create writes (WebhookEvent's defaults included).
+    event_sql = f"INSERT INTO whatsapp_webhookevent (channel_id, body, received_at, attempts, next_attempt_at, last_error) VALUES (1, {mark}, {mark}, 0, {mark}, '')"  # noqa: S608, E501
     columns = ", ".join(cols)
     task_sql = f"INSERT INTO django_tasks_database_dbtaskresult (id, {columns}) SELECT {mark}, {columns} FROM django_tasks_database_dbtaskresult LIMIT 1"  # noqa: S608, E501
     barrier = threading.Barrier(CONCURRENCY + 1)
@@ -189,7 +190,7 @@ def raw_insert_rate(db: Database, count: int, per_commit: int = 1) -> float:
             conn.execute("BEGIN")
             for _ in range(per_commit):
                 now = datetime.now(UTC).isoformat()
-                conn.execute(event_sql, (body, now))
+                conn.execute(event_sql, (body, now, now))
                 task_id = uuid.uuid4() if db.kind == "postgresql" else uuid.uuid4().hex
                 conn.execute(task_sql, (task_id,))
             conn.execute("COMMIT")
