@@ -115,7 +115,8 @@ def session_cookie(user: Any) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 
 
-async def _post(port: int, body: bytes, signature: str) -> int:
+async def _post(port: int, body: bytes, signature: str) -> tuple[int, float]:
+    """POST one signed webhook; its status and when the answer came."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(
         f"POST /webhooks/whatsapp/bench/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
@@ -125,11 +126,14 @@ async def _post(port: int, body: bytes, signature: str) -> int:
     )
     await writer.drain()
     status = int((await reader.readline()).split()[1])
+    answered = time.monotonic()
     writer.close()
-    return status
+    return status, answered
 
 
-async def _drive(port: int, cookie: str, count: int, rate: float) -> tuple[dict, dict, int]:
+async def _drive(
+    port: int, cookie: str, count: int, rate: float
+) -> tuple[dict, dict, list[tuple[int, float]]]:
     from websockets.asyncio.client import connect
 
     from balie.channels.simulators.whatsapp_load import signed_bodies
@@ -159,12 +163,36 @@ async def _drive(port: int, cookie: str, count: int, rate: float) -> tuple[dict,
             await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
             sent[n] = time.monotonic()
             posts.append(asyncio.create_task(_post(port, body, signature)))
-        statuses = await asyncio.gather(*posts)
+        answers = await asyncio.gather(*posts)
         deadline = time.monotonic() + 30
         while len(frames) < count and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         listener.cancel()
-    return sent, frames, sum(1 for s in statuses if s == 200)
+    return sent, frames, answers
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_for_worker(timeout: float = 60) -> None:
+    """Until the worker process beats (started, migrated, listening): its start-up is not
+    part of a webhook's delay."""
+    from balie.core.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.all().delete()  # a kept database's earlier runs
+    deadline = time.monotonic() + timeout
+    while not WorkerHeartbeat.objects.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the worker did not start")
+        time.sleep(0.1)
+    time.sleep(0.5)  # its listener's LISTEN, after its first beat
 
 
 def live_delay(ids: dict[str, Any], count: int, rate: float) -> dict[str, Any]:
@@ -200,17 +228,21 @@ def live_delay(ids: dict[str, Any], count: int, rate: float) -> dict[str, Any]:
         from whatsapp_ingest import _wait_for_port
 
         _wait_for_port(port)
+        _wait_for_worker()
         first = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        sent, frames, acked = asyncio.run(
+        before = [_cpu_seconds(proc.pid) for proc in (server, worker)]
+        sent, frames, answers = asyncio.run(
             _drive(port, session_cookie(ids["supervisor"].user), count, rate)
         )
+        cpu = [_cpu_seconds(p.pid) - b for p, b in zip((server, worker), before, strict=True)]
         bodies = Message.objects.filter(pk__gt=first, direction="inbound").values_list("pk", "body")
         delays = []
         for pk, body in bodies:
             n = int(body.split()[1])  # "Vraag {n} over mijn paspoort"
             if pk in frames:
                 delays.append((frames[pk] - sent[n]) * 1000)
-        return {"acked": acked, "framed": len(delays), "delays": delays}
+        acks = [(at - sent[n]) * 1000 for n, (status, at) in enumerate(answers) if status == 200]
+        return {"acks": acks, "framed": len(delays), "delays": delays, "cpu": cpu}
     finally:
         for proc in (server, worker):
             proc.terminate()
@@ -318,11 +350,19 @@ def run(args: argparse.Namespace) -> int:
     live = live_delay(ids, args.messages, args.rate)
     if live["delays"]:
         p50, p95 = percentiles(live["delays"])
+        ack50, ack95 = percentiles(live["acks"] or [0.0])
         print(
             f"webhook → WebSocket frame at {args.rate:.0f} msgs/s: p50 {p50:.0f} ms, p95 "
             f"{p95:.0f} ms, max {max(live['delays']):.0f} ms ({live['framed']} frames of "
-            f"{args.messages} webhooks, {live['acked']} acknowledged; uvicorn + 1 balie worker, "
-            "Redis channel layer)",
+            f"{args.messages} webhooks, {len(live['acks'])} acknowledged, the answer p50 "
+            f"{ack50:.0f} / p95 {ack95:.0f} ms; uvicorn + 1 balie worker, Redis channel layer)",
+            flush=True,
+        )
+        server_cpu, worker_cpu = (1000 * c / args.messages for c in live["cpu"])
+        print(
+            f"CPU per webhook: server {server_cpu:.1f} ms, worker {worker_cpu:.1f} ms (receiving, "
+            "enrichment, routing, service levels, the queue notice's delivery; at 20 msgs/s the "
+            f"worker needs {worker_cpu * args.rate / 10:.0f} % of a core)",
             flush=True,
         )
     else:
