@@ -107,6 +107,7 @@ REALTIME_EVENTS = (
     "sla_warning",  # to the organisation: inbox rows and the conversation's due time
     "sla_breached",
     "backoffice_task_changed",  # to the organisation: task lists and the conversation page
+    "conduct_step_taken",  # to the organisation: the conversation's conduct panel
 )
 for _name in REALTIME_EVENTS:
     HANDLERS.setdefault(_name, []).append(Handler("balie.web.realtime.push", durable=False))

@@ -111,7 +111,7 @@ def do_record_step(
             from_state=transition.source.value,
             to_state=transition.target.value,
             conversation_id=conversation.pk if conversation else None,
-            agent_id=agent.pk if agent else None,
+            by_agent_id=agent.pk if agent else None,
         )
     )
     return row

@@ -19,4 +19,4 @@ class ConductStepTaken(Event):
     from_state: str
     to_state: str
     conversation_id: int | None
-    agent_id: int | None
+    by_agent_id: int | None  # not agent_id: realtime would also push it to that agent alone
