@@ -82,7 +82,9 @@ def setup_sla(org_id: int) -> None:
     now = datetime.now(UTC)
     with connection.cursor() as c:
         cur = c.cursor
-        cur.execute("SELECT id FROM conversations_conversation WHERE organisation_id = %s", [org_id])
+        cur.execute(
+            "SELECT id FROM conversations_conversation WHERE organisation_id = %s", [org_id]
+        )
         ids = [r[0] for r in cur.fetchall()]
 
         def rows():  # type: ignore[no-untyped-def]
@@ -138,8 +140,11 @@ def run(args: argparse.Namespace) -> int:
         setup_sla(org.pk)
         with connection.cursor() as c:
             c.execute("VACUUM ANALYZE")
-        print(f"load: {args.conversations:,} open conversations with clocks in "
-              f"{time.perf_counter() - started:.1f} s", flush=True)
+        print(
+            f"load: {args.conversations:,} open conversations with clocks in "
+            f"{time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
     row = CalendarRow.objects.get(organisation=org, team=None, channel=None)
     times = []
     for n in range(args.runs):
@@ -160,8 +165,11 @@ def run(args: argparse.Namespace) -> int:
     Clock.objects.filter(organisation=org).update(warned=False, breached=False)
     started = time.perf_counter()
     flagged = sweep()
-    print(f"sweep: {flagged:,} clocks flagged (its limit per run) in "
-          f"{(time.perf_counter() - started) * 1000:.0f} ms", flush=True)
+    print(
+        f"sweep: {flagged:,} clocks flagged (its limit per run) in "
+        f"{(time.perf_counter() - started) * 1000:.0f} ms",
+        flush=True,
+    )
     return 0
 
 
