@@ -56,7 +56,11 @@ def test_forward_puts_the_conversation_on_hold_and_tells_the_citizen_the_term(de
     assert "Vergunningen" in told[0]
     notice = Message.objects.get(conversation=conversation, direction=Direction.OUTBOUND)
     assert notice.metadata["balie"] == {"automatic": "backoffice_term", "reply_obligation": False}
-    assert ConversationChange.objects.filter(conversation=conversation, field="backoffice").exists()
+    change = ConversationChange.objects.get(conversation=conversation, field="backoffice")
+    assert (change.old_value, change.new_value) == (
+        f"{task.reference} Vergunningen",
+        "doorgestuurd",
+    )
     assert TaskFact.objects.get(task=task).kind == FactKind.FORWARDED
     assert [e.to_state for e in events.named("backoffice_task_changed")] == ["open"]
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from balie.backoffice import workflow
 from balie.backoffice.events import TaskChanged
@@ -35,12 +37,12 @@ MAX_MESSAGES = 50
 #: the furthest deadline anyone may set
 MAX_TERM = timedelta(days=366)
 STATE_WORDS = {
-    TaskState.OPEN: "forwarded",
-    TaskState.EXTENSION_REQUESTED: "more time asked",
-    TaskState.EXTENDED: "term extended",
-    TaskState.OVERDUE: "term passed",
-    TaskState.ANSWERED: "answered",
-    TaskState.CANCELLED: "withdrawn",
+    TaskState.OPEN: gettext_noop("forwarded"),
+    TaskState.EXTENSION_REQUESTED: gettext_noop("more time asked"),
+    TaskState.EXTENDED: gettext_noop("term extended"),
+    TaskState.OVERDUE: gettext_noop("term passed"),
+    TaskState.ANSWERED: gettext_noop("answered"),
+    TaskState.CANCELLED: gettext_noop("withdrawn"),
 }
 
 
@@ -104,14 +106,17 @@ def do_step(
 
 
 def _history(task: Task, old: str, new: str, *, actor: Agent | None, reason: str) -> None:
-    """The step in the conversation's history (``ConversationChange``, field ``backoffice``)."""
+    """The step in the conversation's history (``ConversationChange``, field ``backoffice``),
+    in the organisation's language: "T-12-3f9a1c Vergunningen: doorgestuurd → verlengd"."""
     label = f"{task.reference} {task.team.name}"
-    old_word = STATE_WORDS[TaskState(old)] if old else ""
+    with translation.override((task.organisation.languages or ["nl"])[0]):
+        old_word = _(STATE_WORDS[TaskState(old)]) if old else ""
+        new_word = _(STATE_WORDS[TaskState(new)])
     do_record_change(
         task.conversation,
         "backoffice",
         f"{label}: {old_word}" if old_word else label,
-        STATE_WORDS[TaskState(new)],
+        new_word,
         actor=actor,
         reason=reason,
     )

@@ -17,6 +17,7 @@ from typing import Any
 
 import structlog
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from balie.backoffice.models import CarePolicy, OutOfHoursArrival
@@ -210,7 +211,9 @@ def _at_opening(arrival_id: int, now: datetime) -> str:
             return "marked"
         zone = calendar_of(conversation.organisation, team=conversation.team).zone
         when = written_date(arrival.arrived_at.astimezone(zone), "nl")
-        do_record_change(conversation, "out_of_hours", "", when, actor=None)
+        with translation.override("nl"):
+            arrived = _("arrived outside opening hours")
+        do_record_change(conversation, "out_of_hours", arrived, when, actor=None)
         policy = policy_of(conversation.organisation_id)
         if not policy.auto_check:
             return "marked"  # the agent's composer offers the line instead
