@@ -40,6 +40,15 @@ def _add_privacy_parser(sub: Any) -> None:
     privacy_sub.add_parser("scan", help="personal data in JSON lines {id, text} on stdin")
 
 
+def _add_email_parser(sub: Any) -> None:
+    """``balie email import PATH… --channel KEY`` (balie.channels.email.cli)."""
+    p_email = sub.add_parser("email", help="e-mail tools")
+    email_sub = p_email.add_subparsers(dest="email_command", required=True)
+    p_import = email_sub.add_parser("import", help=".eml files, Maildir folders, mbox files")
+    p_import.add_argument("paths", nargs="+", metavar="PATH")
+    p_import.add_argument("--channel", required=True, help="the e-mail channel's key")
+
+
 # One dispatcher over the commands; each command's work lives in its own module.
 def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
     """Entry point of the console script."""
@@ -78,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
 
     _add_privacy_parser(sub)
 
+    _add_email_parser(sub)
     sub.add_parser("manage", help="Django management commands", add_help=False)
 
     if argv[:1] == ["manage"]:
@@ -113,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
         from balie.server import run_worker
 
         return run_worker(queues=[q for q in args.queues.split(",") if q])
+    if args.command == "email":
+        from balie.channels.email.cli import import_main
+
+        return import_main(args.paths, args.channel)
     if args.command == "apply":
         from balie.organisations.apply import ApplyError, apply_file
 

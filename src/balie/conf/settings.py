@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "balie.conversations",
     "balie.channels.whatsapp",
     "balie.channels.phone",
+    "balie.channels.email",
     "balie.privacy",
     "balie.privacy.retention",
     "balie.replies",
@@ -271,6 +272,13 @@ BALIE_MAX_UPLOAD_BYTES = int(
         str(17 * 1024 * 1024),
         "Largest request body accepted on file-upload paths (a 16 MB file plus multipart framing);"
         " larger bodies are refused with 413 before they are read.",
+    )
+)
+BALIE_EMAIL_MAX_ATTACHMENT_BYTES = int(
+    env(
+        "BALIE_EMAIL_MAX_ATTACHMENT_BYTES",
+        str(25 * 1024 * 1024),
+        "Largest e-mail attachment kept; a larger one is left out with a note on the message.",
     )
 )
 WHITENOISE_USE_FINDERS = True
