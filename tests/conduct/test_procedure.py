@@ -47,6 +47,15 @@ def test_the_informal_and_english_templates_follow_tone_and_language(conversatio
     assert step.body.startswith("We asked you to stay respectful.")
 
 
+def test_without_a_tone_the_conversations_form_of_address_is_used(conversation, agent):
+    """No tone given: the form of address chosen for the conversation (here je) is used."""
+    from balie.replies.library import check_choose_tone
+
+    check_choose_tone(conversation.pk, "je", actor=agent)
+    step = check_take_step(conversation, agent, StepInput(step="warn"))
+    assert step.body.startswith("We hebben je gevraagd respectvol te blijven.")
+
+
 def test_the_agent_may_edit_the_text_before_sending(conversation, agent):
     """An edited text is what goes out and what the step records."""
     step = check_take_step(conversation, agent, StepInput(step="warn", body="Stop hiermee."))

@@ -62,7 +62,12 @@ class StepRequest(serializers.Serializer[None]):
         max_length=4096,
         help_text="The text to send (empty: the step's template), or the question (consult).",
     )
-    tone = serializers.ChoiceField(choices=["u", "je"], required=False, default="u")
+    tone = serializers.ChoiceField(
+        choices=["u", "je"],
+        required=False,
+        default="",
+        help_text="u or je; absent: the conversation's form of address.",
+    )
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     until = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="A block's end; null: permanent."
@@ -73,7 +78,12 @@ class DecideRequest(serializers.Serializer[None]):
     """Confirm, decline or lift a block."""
 
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    tone = serializers.ChoiceField(choices=["u", "je"], required=False, default="u")
+    tone = serializers.ChoiceField(
+        choices=["u", "je"],
+        required=False,
+        default="",
+        help_text="u or je; absent: the conversation's form of address.",
+    )
 
 
 class BlockOutput(serializers.Serializer[Any]):

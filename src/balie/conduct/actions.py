@@ -41,9 +41,17 @@ class StepInput:
     step: str
     message_ids: Sequence[int] = ()
     body: str = ""  # the text to send (or the question to colleagues); empty: the template
-    tone: str = "u"
+    tone: str = ""  # "u" or "je"; empty: the conversation's (the agent's choice or Balie's)
     reason: str = ""
     until: datetime | None = None  # a block's end; None: permanent
+
+
+def tone_of(conversation: Conversation) -> str:
+    """The conversation's form of address: the agent's choice, else Balie's suggestion from
+    the citizen's writing, else formal (the replies app decides)."""
+    from balie.replies.library import suggestion
+
+    return suggestion(conversation).effective
 
 
 def lock_state(party_id: int, organisation_id: int) -> ConductState:
@@ -187,7 +195,8 @@ def check_take_step(conversation: Conversation, agent: Agent, given: StepInput) 
         if step == Step.REQUEST_BLOCK:
             return _request_block(state, conversation, agent, given, concerning, now)
         language = language_for(conversation.language)
-        body = given.body.strip() or render(step, language, given.tone)
+        tone = given.tone or tone_of(conversation)
+        body = given.body.strip() or render(step, language, tone)
         message, not_sent = _send(conversation, agent, body)
         return do_record_step(
             state,
@@ -285,7 +294,7 @@ def _lock_block(block_id: int, agent: Agent) -> tuple[ConductState, Block]:
 
 
 def check_confirm_block(
-    block_id: int, agent: Agent, *, tone: str = "u", body: str = ""
+    block_id: int, agent: Agent, *, tone: str = "", body: str = ""
 ) -> ConductStep:
     """The second person confirms a requested block: it is in force at once and the party is
     told through the conversation it was asked in (when it can still be answered there).
@@ -310,7 +319,10 @@ def check_confirm_block(
             language = language_for(conversation.language)
             zone = conversation.organisation.time_zone
             text = body.strip() or render(
-                Step.CONFIRM_BLOCK, language, tone, until=until_text(block.until, language, zone)
+                Step.CONFIRM_BLOCK,
+                language,
+                tone or tone_of(conversation),
+                until=until_text(block.until, language, zone),
             )
             message, not_sent = _send(conversation, agent, text)
         return do_record_step(

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from balie.conduct.actions import tone_of
 from balie.conduct.models import STATE_LABELS, STEP_LABELS
 from balie.conduct.queries import conduct_of
 from balie.conduct.templates import language_for, render
@@ -73,19 +74,13 @@ def _not_sent(stored: str) -> str:
     return str(TEXTS.get(code, stored))
 
 
-def _tone(conversation: Conversation) -> str:
-    from balie.replies.library import suggestion
-
-    return suggestion(conversation).effective
-
-
 def sidebar_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any] | None:
     """Flagged messages, the steps allowed now with their texts, the open block, history."""
     conduct = conduct_of(conversation.party_id, clock.now())
     flagged = flagged_messages(conversation)
     may_reply = _may(request, conversation, access.Action.REPLY)
     may_note = _may(request, conversation, access.Action.NOTE)
-    language, tone = language_for(conversation.language), _tone(conversation)
+    language, tone = language_for(conversation.language), tone_of(conversation)
     steps = [
         {
             "step": step.value,

@@ -78,7 +78,7 @@ def step(request: HttpRequest, conversation: Conversation) -> None:
             step=chosen,
             message_ids=_ids(request.POST.getlist("messages")),
             body=request.POST.get(f"body-{chosen}", ""),
-            tone=request.POST.get("tone", "u"),
+            tone=request.POST.get("tone", ""),
             reason=request.POST.get("reason", ""),
             until=until_of(request.POST.get("until", ""), conversation.organisation.time_zone),
         ),
@@ -98,7 +98,7 @@ def decide(request: HttpRequest, block_pk: int, action: str) -> ConductStep:
     agent = acting_agent(request)
     reason = request.POST.get("reason", "")
     if action == "confirm":
-        return check_confirm_block(block_pk, agent, tone=request.POST.get("tone", "u"))
+        return check_confirm_block(block_pk, agent, tone=request.POST.get("tone", ""))
     if action == "decline":
         return check_reject_block(block_pk, agent, reason)
     if action == "lift":
