@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 STRICT := src/balie/core src/balie/conversations/workflow.py src/balie/conversations/delivery.py \
           src/balie/conversations/actions src/balie/parties/actions.py \
           src/balie/organisations/actions.py src/balie/organisations/apply \
-          src/balie/routing src/balie/channels src/balie/workforce src/balie/audit src/balie/privacy/retention src/balie/sla \
+          src/balie/routing src/balie/channels src/balie/workforce src/balie/backoffice src/balie/audit src/balie/privacy/retention src/balie/sla \
           src/balie/replies src/balie/privacy/detection src/balie/conduct \
           src/balie/privacy/models.py src/balie/privacy/policy.py src/balie/privacy/guard.py \
           src/balie/privacy/handlers.py src/balie/privacy/sealed.py src/balie/privacy/advice.py

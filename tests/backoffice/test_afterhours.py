@@ -161,3 +161,18 @@ def test_read_receipts_follow_the_organisation(desk):
     assert afterhours.read_receipts_allowed(org, channel_setting=True) is False
     CarePolicy.objects.filter(organisation=desk.organisation).update(read_receipts=True)
     assert afterhours.read_receipts_allowed(org, channel_setting=False) is True
+
+
+def test_the_handler_costs_a_few_queries_per_message(desk, django_assert_max_num_queries):
+    """The out-of-hours handler runs for every inbound message: bounded, open or closed."""
+    from balie.conversations.events import MessageReceived
+
+    for at in (datetime(2026, 11, 26, 10, 0, tzinfo=AMS), SATURDAY):
+        with time_machine.travel(at, tick=False):
+            message = receive(desk.channel, "Vraag", email=f"{at.day}@example.nl").message
+            evt = MessageReceived(
+                message_id=message.pk, conversation_id=message.conversation_id, channel_kind="api"
+            )
+            afterhours.on_messages_received([evt])  # warm the calendar cache
+            with django_assert_max_num_queries(8):
+                afterhours.on_messages_received([evt])
