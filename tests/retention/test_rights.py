@@ -103,7 +103,8 @@ def test_erasure_removes_the_person_and_keeps_the_counts(as_supervisor, contact)
     assert request.counts["messages"] == 2
     assert set(Removal.objects.values_list("cause", flat=True)) == {"erasure"}
     entry = AuditEntry.objects.get(action="erase_party")
-    assert entry.result == "success"
+    assert (entry.result, entry.object_id) == ("success", str(party_pk))
+    assert entry.detail["messages"] == 2
     assert verify().ok
 
 

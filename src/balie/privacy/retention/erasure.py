@@ -96,7 +96,6 @@ def _erase(request: HttpRequest, party: Party, ids: list[int], decided_by: str) 
     outcome = job.Outcome(party.organisation.slug, dry_run=False)
     uuid, organisation = str(party.uuid), party.organisation
     with transaction.atomic():
-        trail.record(request=request, action="erase_party", obj=party)
         placeholder = job.placeholder_of(organisation)
         for batch in job._batches(ids):
             job.destroy_batch(batch, ("", ""), placeholder, None, outcome)
@@ -111,4 +110,6 @@ def _erase(request: HttpRequest, party: Party, ids: list[int], decided_by: str) 
             counts=totals,
         )
         job.report(organisation, outcome, cause="erasure")
+        # last, so the audit chain's head is locked only for the commit
+        trail.record(request=request, action="erase_party", obj=party, detail=totals)
     return Decision(True, "", totals)
