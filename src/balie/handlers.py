@@ -97,6 +97,7 @@ REALTIME_EVENTS = (
     "delivery_status_changed",
     "attachments_added",
     "reaction_recorded",
+    "message_masked",  # the open conversation shows the masked text
     "agent_presence_changed",
     "conversation_changed",
     "agent_mentioned",  # to the mentioned agent's group only (the event names no organisation)

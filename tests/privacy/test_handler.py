@@ -148,3 +148,10 @@ def test_sealed_original_for_supervisors_only_and_audited(whatsapp, organisation
         AuditEntry.objects.filter(action="privacy.unseal").values_list("result", flat=True)
     )
     assert sorted(results) == ["refused", "success"]
+
+
+def test_masking_is_pushed_to_the_open_conversation() -> None:
+    """message_masked goes to the agents' browsers, so an open page shows the masked text."""
+    from balie.handlers import HANDLERS
+
+    assert any(h.path == "balie.web.realtime.push" for h in HANDLERS["message_masked"])
