@@ -31,6 +31,7 @@ TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 test: $(STAMP)
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 bash scripts/ensure-browser.sh
+	bash scripts/ensure-dovecot.sh
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)

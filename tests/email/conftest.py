@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 
 from balie.cli import main
 from tests import factories
+from tests.email.dovecot import DOVECOT, PASSWORD, Dovecot
 
 
 @pytest.fixture
@@ -43,3 +44,29 @@ def import_mail(
         return json.loads(capsys.readouterr().out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
     return run
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    """A private Dovecot on a free loopback port, stopped and removed afterwards."""
+    if not Path(DOVECOT).exists():
+        pytest.fail("dovecot is not installed: run scripts/ensure-dovecot.sh (as root)")
+    server = Dovecot()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def imap_channel(organisation, dovecot):  # type: ignore[no-untyped-def]
+    """An e-mail channel reading the private Dovecot's INBOX."""
+    return factories.ChannelFactory(
+        organisation=organisation,
+        key="imap",
+        kind="email",
+        name="Postbus IMAP",
+        settings={"address": "balie@gemeente.example", **dovecot.settings, "poll_seconds": 1},
+        secrets={"imap_password": PASSWORD},
+    )
