@@ -24,6 +24,14 @@ pytestmark = pytest.mark.django_db
 HOURS = {d: [["08:30", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 
 
+@pytest.fixture(autouse=True)
+def fresh_calendars() -> None:
+    """Calendars are cached per process by organisation id; ids repeat across tests."""
+    from balie.sla.calendars import forget_calendars
+
+    forget_calendars()
+
+
 @pytest.fixture
 def org(db: None):  # type: ignore[no-untyped-def]
     return factories.OrganisationFactory(

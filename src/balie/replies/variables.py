@@ -4,26 +4,26 @@
 :func:`fill` is pure: a known variable without a value stays visible as ``[termijn]`` so the
 agent fills it in before sending (the composer never sends by itself). :func:`values_for`
 gathers the values of one conversation: opening hours and the next opening come from the
-organisation's calendar (``balie.sla.businesstime``).
+calendar of its organisation, team and channel (``balie.sla.calendars.calendar_for``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from balie.core import clock
-from balie.sla.businesstime import Calendar, CalendarError, NoOpening, next_opening
+from balie.sla.businesstime import Calendar, NoOpening, next_opening
+from balie.sla.calendars import calendar_for
 
 if TYPE_CHECKING:
     from balie.conversations.models import Conversation
-    from balie.organisations.models import Agent, Organisation
+    from balie.organisations.models import Agent
 
 VARIABLES = ("naam", "voornaam_medewerker", "termijn", "openingstijden", "volgende_opening")
 _VARIABLE = re.compile(r"\{(\w+)\}")
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = {
     "nl": ("ma", "di", "wo", "do", "vr", "za", "zo"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
@@ -52,34 +52,22 @@ def unknown_variables(body: str) -> list[str]:
     return sorted({m.group(1) for m in _VARIABLE.finditer(body)} - set(VARIABLES))
 
 
-def calendar_of(organisation: Organisation) -> Calendar | None:
-    """The organisation's opening hours as a calendar with Dutch public holidays; ``None``
-    when it gives no hours (open around the clock)."""
-    hours = organisation.business_hours or {}
-    if not hours:
-        return None
-    try:
-        return Calendar.from_json(
-            {
-                "timezone": organisation.time_zone,
-                "hours": {day: hours.get(day, []) for day in _DAYS},
-                "holidays": "NL",
-            }
-        )
-    except CalendarError:
-        return None
-
-
-def opening_hours_text(organisation: Organisation, language: str = "nl") -> str:
-    """``ma 08.30–17.00; di …`` from the organisation's hours ('' when none are set)."""
+def opening_hours_text(cal: Calendar, language: str = "nl") -> str:
+    """``ma 08.30–17.00; di …`` from a calendar's weekly hours; around the clock in words."""
+    if cal.always_open:
+        return "dag en nacht" if language == "nl" else "day and night"
     names = _DAY_NAMES.get(language, _DAY_NAMES["en"])
     parts = []
-    for day, name in zip(_DAYS, names, strict=True):
-        blocks = (organisation.business_hours or {}).get(day) or []
+    for weekday, name in enumerate(names):
+        blocks = cal.hours.get(weekday, ())
         if blocks:
-            spans = ", ".join(f"{a.replace(':', '.')}–{b.replace(':', '.')}" for a, b in blocks)
+            spans = ", ".join(f"{_clock(a)}–{_clock(b, end=True)}" for a, b in blocks)
             parts.append(f"{name} {spans}")
     return "; ".join(parts)
+
+
+def _clock(value: time, *, end: bool = False) -> str:
+    return "24.00" if end and value == time(0, 0) else f"{value:%H.%M}"
 
 
 def moment_text(at: datetime, language: str = "nl") -> str:
@@ -89,11 +77,8 @@ def moment_text(at: datetime, language: str = "nl") -> str:
     return f"{names[at.weekday()]} {at.day} {months[at.month - 1]} {at:%H.%M}"
 
 
-def next_opening_text(organisation: Organisation, language: str = "nl") -> str:
-    """When the organisation opens next (now, if it is open), '' without a calendar."""
-    cal = calendar_of(organisation)
-    if cal is None:
-        return ""
+def next_opening_text(cal: Calendar, language: str = "nl") -> str:
+    """When the calendar opens next (now, if it is open); '' when it never does."""
     try:
         at = next_opening(cal, clock.now())
     except NoOpening:
@@ -105,13 +90,13 @@ def values_for(
     conversation: Conversation, agent: Agent | None, *, term: str = ""
 ) -> dict[str, str]:
     """The variables' values for ``conversation`` answered by ``agent``."""
-    organisation = conversation.organisation
+    cal = calendar_for(conversation.organisation, conversation.team_id, conversation.channel_id)
     language = conversation.language or "nl"
     name = conversation.party.display_name if conversation.party_id else ""
     return {
         "naam": name,
         "voornaam_medewerker": (agent.display_name.split() or [""])[0] if agent else "",
         "termijn": term,
-        "openingstijden": opening_hours_text(organisation, language),
-        "volgende_opening": next_opening_text(organisation, language),
+        "openingstijden": opening_hours_text(cal, language),
+        "volgende_opening": next_opening_text(cal, language),
     }

@@ -12,6 +12,11 @@ from datetime import date
 from typing import Any
 
 from balie.organisations.apply.channel_schema import ChannelConfig, validate_channel
+from balie.organisations.apply.replies_schema import (
+    check_reply_variants,
+    validate_greeting,
+    validate_reply,
+)
 from balie.organisations.apply.retention_schema import check_retention_scopes, validate_retention
 from balie.organisations.apply.sla_schema import (
     check_slugs,
@@ -59,6 +64,8 @@ class Config:
     calendars: list[dict[str, Any]] = field(default_factory=list)
     service_levels: list[dict[str, Any]] = field(default_factory=list)
     retention: list[dict[str, Any]] = field(default_factory=list)
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    greetings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def validate(doc: dict[str, Any]) -> tuple[Config | None, list[tuple[Path, str]]]:
@@ -77,6 +84,8 @@ def validate(doc: dict[str, Any]) -> tuple[Config | None, list[tuple[Path, str]]
             "calendars",
             "service_levels",
             "retention",
+            "replies",
+            "greetings",
         },
         {"organisation"},
     )
@@ -118,6 +127,16 @@ def validate(doc: dict[str, Any]) -> tuple[Config | None, list[tuple[Path, str]]
         for i, r in enumerate(_array(v, doc, "retention"))
     ]
     check_retention_scopes(v, config.retention)
+    usernames = {a.username for a in config.agents}
+    config.replies = [
+        validate_reply(v, r, ("replies", i), (team_slugs, usernames))
+        for i, r in enumerate(_array(v, doc, "replies"))
+    ]
+    config.greetings = [
+        validate_greeting(v, g, ("greetings", i), (team_slugs, channel_keys))
+        for i, g in enumerate(_array(v, doc, "greetings"))
+    ]
+    check_reply_variants(v, config.replies, config.greetings)
     for name, items, key in (
         ("teams", config.teams, "slug"),
         ("trainings", config.trainings, "code"),

@@ -16,6 +16,7 @@ from balie.audit.models import AuditEntry
 from balie.channels.models import Channel
 from balie.organisations.apply.errors import ApplyError, Problem
 from balie.organisations.apply.locate import locate
+from balie.organisations.apply.replies_schema import write_replies
 from balie.organisations.apply.retention_schema import write_retention
 from balie.organisations.apply.schema import AgentConfig, ChannelConfig, Config, validate
 from balie.organisations.apply.sla_writer import write_calendars, write_service_levels
@@ -186,6 +187,7 @@ def _write(config: Config, secrets: dict[str, dict[str, str]], counts: Counter[s
     write_calendars(org, config.calendars, teams, counts)
     write_service_levels(org, config.service_levels, counts)
     write_retention(org, config.retention, counts)
+    write_replies(org, config.replies, config.greetings, counts)
 
 
 def _write_agent(
