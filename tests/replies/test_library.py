@@ -164,9 +164,8 @@ def test_the_page_shows_tone_reasons_and_offers_the_filled_replies(
     assert "web/replies.js" in page
     from django.test import RequestFactory
 
-    from balie.web.panels.replies import composer_context, header_context
-
     from balie.conversations.models import Conversation
+    from balie.web.panels.replies import composer_context, header_context
 
     conversation = Conversation.objects.select_related("organisation", "party", "channel").get(
         pk=conversation.pk
