@@ -181,3 +181,27 @@ def test_a_topic_change_moves_the_due_time(
     clock = Clock.objects.get(conversation_id=conversation_id)
     assert clock.due_at == local("2026-03-03 10:15")
     assert clock.policy.name == "Spoed"
+
+
+def test_answering_many_at_once_takes_a_fixed_number_of_queries(
+    channel, agent, office, run_tasks, time_machine, django_assert_max_num_queries
+):
+    """The reply handler reads, locks and writes a batch of conversations in a few queries."""
+    from balie.conversations.events import ReplyQueued
+    from balie.sla.handlers import on_replies_queued
+
+    time_machine.move_to(local("2026-03-03 10:00"), tick=False)
+    ids = [receive(channel, email=f"p{i}@example.nl").message.conversation_id for i in range(8)]
+    run_tasks()
+    replies = []
+    for conversation_id in ids:
+        check_change_status(conversation_id, "assigned", actor=agent)
+        message = check_send_reply(conversation_id, agent, "Dag!")
+        replies.append(
+            ReplyQueued(
+                message_id=message.pk, conversation_id=conversation_id, channel_id=channel.pk
+            )
+        )
+    with django_assert_max_num_queries(8):
+        on_replies_queued(replies)
+    assert Outcome.objects.filter(target="first_response", met=True).count() == 8

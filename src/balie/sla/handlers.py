@@ -1,8 +1,7 @@
 """The service-level clock's reactions to events, its sweep and its bulk recompute.
 
 Registered in ``balie.handlers``; nothing here edits a conversation. Every function owns its
-transaction and locks the clocks it changes (``select_for_update``), conversations first in id
-order, as the conversation actions do.
+transaction and locks the clocks it changes (``select_for_update``) in conversation order.
 """
 
 from __future__ import annotations
@@ -67,7 +66,8 @@ def _recompute(clock: Clock, subject: Subject, policies: _Policies, now: datetim
 def _locked_clocks(conversation_ids: Iterable[int]) -> dict[int, Clock]:
     return {
         c.conversation_id: c
-        for c in Clock.objects.select_for_update()
+        for c in Clock.objects.select_for_update(of=("self",))
+        .select_related("policy")  # an outcome names the rule its due time came from
         .filter(conversation_id__in=list(conversation_ids))
         .order_by("conversation_id")
     }
