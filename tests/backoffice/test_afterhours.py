@@ -176,3 +176,15 @@ def test_the_handler_costs_a_few_queries_per_message(desk, django_assert_max_num
             afterhours.on_messages_received([evt])  # warm the calendar cache
             with django_assert_max_num_queries(8):
                 afterhours.on_messages_received([evt])
+
+
+def test_no_reply_to_an_automatic_email(desk, run_tasks):
+    """An out-of-office e-mail at night is not answered (RFC 3834)."""
+    message = write(
+        desk,
+        "Ik ben afwezig",
+        SATURDAY,
+        run_tasks,
+        metadata={"email": {"automatic": "auto-replied"}},
+    )
+    assert automatic(message.conversation_id) == []

@@ -39,6 +39,8 @@ PROMISE_MORNING = time(12, 0)
 NO = frozenset({"nee", "nee dank je", "nee dank u", "nee bedankt", "no", "no thanks", "niet meer"})
 OPEN = (Status.NEW, Status.QUEUED, Status.ASSIGNED, Status.PENDING)
 BATCH = 200
+#: channels whose conversations cannot take a written reply
+NO_TEXT = frozenset({"phone"})
 
 
 def policy_of(organisation_id: int) -> CarePolicy:
@@ -81,6 +83,10 @@ def _received(conversation_id: int, message_id: int) -> None:
         return
     if _answers_check(conversation, message):
         return
+    if conversation.channel.kind in NO_TEXT or (message.metadata.get("email") or {}).get(
+        "automatic"
+    ):
+        return  # a call cannot be written to; an automatic e-mail gets no answer (RFC 3834)
     cal = calendar_of(
         conversation.organisation, team=conversation.team, channel=conversation.channel
     )
