@@ -217,3 +217,37 @@ def test_api_lists_and_searches_the_organisations_replies(org, library, agent) -
     assert [r["shortcut"] for r in body["results"]] == ["paspoort", "termijn"]
     assert api.get("/api/v1/replies/", {"tone": "jij"}).status_code == 400
     assert APIClient().get("/api/v1/replies/").status_code in (401, 403)
+
+
+def test_whatsapp_takes_plain_text_up_to_4096_characters() -> None:
+    """No HTML part for WhatsApp; 4,097 characters are too long, 4,096 are not."""
+    from balie.replies.formatting import for_channel
+
+    assert for_channel("a" * 4096, "whatsapp").too_long is False
+    prepared = for_channel("a" * 4097, "whatsapp")
+    assert prepared.too_long
+    assert prepared.html is None
+
+
+def test_email_gets_a_plain_and_an_escaped_html_part() -> None:
+    """Paragraphs and line breaks become <p> and <br>; markup typed in the text is escaped."""
+    from balie.replies.formatting import for_channel
+
+    prepared = for_channel("Beste <b>Maria</b>,\n\nUw paspoort\nligt klaar.", "email")
+    assert prepared.plain.startswith("Beste <b>Maria</b>")
+    assert (
+        prepared.html
+        == "<p>Beste &lt;b&gt;Maria&lt;/b&gt;,</p>\n<p>Uw paspoort<br>\nligt klaar.</p>"
+    )
+    assert not prepared.too_long
+
+
+def test_the_openapi_document_describes_the_replies_list(agent) -> None:  # type: ignore[no-untyped-def]
+    """/api/v1/schema/ lists GET /api/v1/replies/ with its q, language and tone parameters."""
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(agent.user)
+    schema = api.get("/api/v1/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/replies/"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"q", "language", "tone"}
