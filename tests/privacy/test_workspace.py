@@ -172,6 +172,7 @@ def test_supervisor_lists_and_closes_call_backs(
     page = client.get("/privacy/terugbellen/").content.decode()
     callback = CallbackRequest.objects.get()
     assert f'id="callback-{callback.pk}"' in page
+    assert 'href="/privacy/terugbellen/" aria-current="page"' in page  # in the supervisor's nav
     assert client.post(f"/privacy/terugbellen/{callback.pk}/gebeld/").status_code == 302
     callback.refresh_from_db()
     assert callback.state == CallbackState.DONE

@@ -29,6 +29,7 @@ from balie.web.panels import Panel, register
 from balie.web.views.common import STEERING, workspace_view
 from balie.web.views.composer import acting_agent, conversation_form, htmx
 from balie.web.views.errors import dutch
+from balie.web.views.inbox import nav_views
 
 KIND_LABELS = {
     "bsn": _("BSN"),
@@ -124,11 +125,15 @@ def callbacks(request: HttpRequest) -> HttpResponse:
         .select_related("conversation__party", "conversation__channel", "requested_by")
         .order_by("-state", "created_at")[:200]
     )
-    return render(
-        request,
-        "web/panels/privacy_callbacks.html",
-        {"rows": rows, "open": CallbackState.OPEN},
-    )
+    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace.views = nav_views(request, "callbacks")
+    context = {
+        "workspace": workspace,
+        "rows": rows,
+        "open": CallbackState.OPEN,
+        "page_key": "callbacks",
+    }
+    return render(request, "web/panels/privacy_callbacks.html", context)
 
 
 @require_POST
