@@ -1,0 +1,144 @@
+"""What the conduct screen costs on receipt, on SQLite and PostgreSQL.
+
+Run standalone: ``.venv/bin/python benchmarks/conduct.py [--blocks N] [--batches N]``.
+
+Every received batch asks conduct once which of its senders are blocked (one indexed query,
+ADR 0015). For each database (a temporary SQLite file; a dedicated ``bench_conduct`` database
+on ``BENCH_PG_URL``, default ``postgres://postgres@127.0.0.1:5432``, created and dropped):
+
+1. the screen query alone for 64 senders, with ``--blocks`` blocks in force on other parties
+   (median and p95 over 500 runs);
+2. receiving ``--batches`` batches of 64 messages from 64 citizens through
+   ``do_receive_messages``, none of them blocked, then with 8 of each 64 blocked (their
+   messages stored and closed unrouted): median milliseconds per batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+BATCH = 64
+
+
+def child(blocks: int, batches: int) -> None:
+    """Measure in this process against the database the environment names."""
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "balie.conf.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from balie.channels.models import Channel
+    from balie.conduct.models import Block, BlockState
+    from balie.conduct.screen import BlockScreen
+    from balie.conversations.actions import InboundMessage, do_receive_messages
+    from balie.core import clock
+    from balie.organisations.models import Agent, Organisation
+    from balie.parties.actions import AddressClaim, SenderIdentity
+    from balie.parties.models import DigitalAddress, Party
+
+    call_command("migrate", verbosity=0)
+    vendor = connection.vendor
+    org = Organisation.objects.create(slug="bench", name="Bench")
+    channel = Channel.objects.create(organisation=org, kind="api", key="bench", name="Bench")
+    from django.contrib.auth.models import User
+
+    agent = Agent.objects.create(
+        organisation=org, user=User.objects.create(username="b"), display_name="B"
+    )
+    others = Party.objects.bulk_create(Party(organisation=org) for _ in range(blocks))
+    now = clock.now()
+    Block.objects.bulk_create(
+        Block(organisation=org, party=p, state=BlockState.ACTIVE, reason="x",
+              requested_by=agent, requested_at=now, decided_by=agent, decided_at=now)
+        for p in others
+    )  # fmt: skip
+    senders = Party.objects.bulk_create(Party(organisation=org) for _ in range(BATCH))
+    ids = [p.pk for p in senders]
+    screen = BlockScreen()
+    times = []
+    for _ in range(500):
+        started = time.perf_counter()
+        screen.blocked(org.pk, ids, now)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    print(f"{vendor:10} screen  {statistics.median(times):6.2f} ms median, "
+          f"{times[int(len(times) * 0.95)]:6.2f} ms p95 (64 senders, {blocks:,} blocks)",
+          flush=True)  # fmt: skip
+
+    def run(label: str, blocked_every: int) -> None:
+        spent = []
+        for b in range(batches):
+            items = [
+                (
+                    SenderIdentity(
+                        primary=AddressClaim("email", f"{label}{b}-{i}@example.nl"), name="B"
+                    ),
+                    InboundMessage(provider_id=f"{label}-{b}-{i}", body="Een vraag"),
+                )
+                for i in range(BATCH)
+            ]
+            if blocked_every:  # these citizens are known and blocked before they write
+                for i in range(0, BATCH, blocked_every):
+                    party = Party.objects.create(organisation=org)
+                    DigitalAddress.objects.create(
+                        organisation=org, party=party, kind="email",
+                        value=f"{label}{b}-{i}@example.nl",
+                    )  # fmt: skip
+                    Block.objects.create(
+                        organisation=org, party=party, state=BlockState.ACTIVE, reason="x",
+                        requested_by=agent, requested_at=now, decided_by=agent, decided_at=now,
+                    )  # fmt: skip
+            started = time.perf_counter()
+            with transaction.atomic():
+                do_receive_messages(channel, items)
+            spent.append((time.perf_counter() - started) * 1000)
+        print(f"{vendor:10} receive {statistics.median(spent):6.1f} ms median a batch of "
+              f"{BATCH} ({label})", flush=True)  # fmt: skip
+
+    run("none-blocked", 0)
+    run("8-of-64-blocked", BATCH // 8)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--blocks", type=int, default=10_000)
+    parser.add_argument("--batches", type=int, default=30)
+    parser.add_argument("--child", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        child(args.blocks, args.batches)
+        return 0
+    print(f"# conduct — {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.platform()}", flush=True)  # fmt: skip
+    base = {**os.environ, "BALIE_LOG_LEVEL": "WARNING", "BALIE_IN_PROCESS_WORKER": "0"}
+    cmd = [sys.executable, __file__, "--child", f"--blocks={args.blocks}",
+           f"--batches={args.batches}"]  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**base, "BALIE_SQLITE_PATH": f"{tmp}/bench.sqlite3", "BALIE_DATA_DIR": tmp}
+        env.pop("DATABASE_URL", None)
+        subprocess.run(cmd, env=env, check=True)
+    psql = ["psql", PG_URL + "/postgres", "-q", "-c"]
+    subprocess.run([*psql, "DROP DATABASE IF EXISTS bench_conduct"], check=True)
+    subprocess.run([*psql, "CREATE DATABASE bench_conduct"], check=True)
+    try:
+        subprocess.run(cmd, env={**base, "DATABASE_URL": f"{PG_URL}/bench_conduct"}, check=True)
+    finally:
+        subprocess.run([*psql, "DROP DATABASE IF EXISTS bench_conduct"], check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
