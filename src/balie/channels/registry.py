@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 ADAPTERS: dict[str, str] = {
     "api": "balie.channels.api.adapter.ApiAdapter",
+    "email": "balie.channels.email.adapter.EmailAdapter",
     "phone": "balie.channels.phone.adapter.PhoneAdapter",
     "whatsapp": "balie.channels.whatsapp.adapter.WhatsAppAdapter",
 }

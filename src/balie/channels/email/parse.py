@@ -142,6 +142,8 @@ class ParsedMail:
                 data[key] = getattr(self, key)
         if self.notes:
             data["notes"] = self.notes
+        if self.no_auto_reply:
+            data["no_auto_reply"] = True
         return data
 
 
