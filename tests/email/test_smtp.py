@@ -27,7 +27,7 @@ class Inbox:
         self.received: list[Any] = []
         self.refuse = ""
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse:
             return self.refuse
         self.received.append(message_from_bytes(envelope.content, policy=policy.default))

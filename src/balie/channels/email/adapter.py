@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import html
 import smtplib
-import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -159,5 +158,5 @@ def deliver(settings: dict[str, Any], secrets: dict[str, Any], mail: EmailMessag
         raise SendError(
             f"smtp_{exc.smtp_code}", str(exc.smtp_error)[:300], retryable=retry
         ) from exc
-    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         raise SendError("smtp_unreachable", f"{type(exc).__name__}: {exc}", retryable=True) from exc

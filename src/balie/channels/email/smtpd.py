@@ -18,7 +18,7 @@ class IntakeHandler:
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         content = envelope.original_content or envelope.content
         raw = content if isinstance(content, bytes) else str(content).encode()
         try:
