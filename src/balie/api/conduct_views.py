@@ -180,7 +180,8 @@ def step(request: Request, conversation_id: int) -> Response:
     """Take a step from a conversation: name, warn, remind, announce (each sends its message;
     ``not_sent`` says why it could not be), ask to block, or consult colleagues (a note)."""
     # visible and permitted first (404/403, so ids cannot be probed), then the body (400)
-    needs = Action.NOTE if request.data.get("step") == Step.CONSULT else Action.REPLY
+    raw = request.data if isinstance(request.data, dict) else {}
+    needs = Action.NOTE if raw.get("step") == Step.CONSULT else Action.REPLY
     conversation = access_conversation(request.user, conversation_id, for_action=needs)
     agent = acting_agent(request)
     data = StepRequest(data=request.data)
