@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from _workspace_data import AGENTS, APP_SECRET, load  # noqa: E402
+from whatsapp_ingest import _wait_for_port  # noqa: E402
 
 PYTHON = sys.executable
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
@@ -228,8 +229,6 @@ def live_delay(ids: dict[str, Any], count: int, rate: float) -> dict[str, Any]:
     )
     worker = subprocess.Popen([PYTHON, "-m", "balie", "worker"], env=env)
     try:
-        from whatsapp_ingest import _wait_for_port
-
         _wait_for_port(port)
         _wait_for_worker()
         cookie = session_cookie(ids["supervisor"].user)
