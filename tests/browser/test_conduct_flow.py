@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from balie.conduct.models import Block, BlockState
 from balie.conversations.actions import do_assign
@@ -37,12 +38,33 @@ def _conversations() -> list[Conversation]:
     )
 
 
+def _open_step(page: Any, step: str) -> None:
+    """Open the panel and the step's part (a live refresh may have closed them)."""
+    page.evaluate(
+        """(s) => {
+          document.querySelector('#conduct').open = true;
+          document.querySelector('#conduct-step-' + s).open = true;
+        }""",
+        step,
+    )
+
+
+def _click(page: Any, step: str, selector: str) -> None:
+    """Click in the step's part; a live refresh of the sidebar may swap it away meanwhile."""
+    for _ in range(5):
+        _open_step(page, step)
+        try:
+            page.locator(selector).click(timeout=3000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"could not click {selector}")
+
+
 def _step(page: Any, step: str) -> None:
-    """Open the step's part of the panel and take it; wait for it in the history."""
-    page.locator("#conduct").evaluate("el => { el.open = true; }")
-    page.locator(f"#conduct-step-{step} > summary").click()
+    """Take the step from the panel; wait for it in the history."""
     before = page.locator("#conduct-history li").count()
-    page.locator(f"#conduct-do-{step}").click()
+    _click(page, step, f"#conduct-do-{step}")
     page.wait_for_function(
         "([n]) => document.querySelectorAll('#conduct-history li').length > n", arg=[before]
     )
@@ -76,10 +98,10 @@ def test_the_whole_procedure_with_four_eyes(
     for step in ("name", "warn", "announce"):
         _step(page, step)
     assert "blokkeren" in page.locator(".balie-msg--out").last.inner_text()  # the announcement
-    page.locator("#conduct").evaluate("el => { el.open = true; }")
-    page.locator("#conduct-step-request_block > summary").click()
+    page.wait_for_timeout(1000)  # let the last step's live refreshes settle
+    _open_step(page, "request_block")
     page.fill("#conduct-reason", "Bleef schelden en dreigen na de waarschuwing")
-    page.locator("#conduct-do-request_block").click()
+    _click(page, "request_block", "#conduct-do-request_block")
     page.wait_for_selector("#conduct-block")
     assert page.locator("#conduct-confirm").count() == 0  # four eyes: not the asker
     screenshot(page, "conduct-asked")
