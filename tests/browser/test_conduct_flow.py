@@ -49,11 +49,14 @@ def _open_step(page: Any, step: str) -> None:
     )
 
 
-def _click(page: Any, step: str, selector: str) -> None:
-    """Click in the step's part; a live refresh of the sidebar may swap it away meanwhile."""
+def _click(page: Any, step: str, selector: str, fill: dict[str, str] | None = None) -> None:
+    """Fill and click in the step's part; a live refresh of the sidebar may swap it away
+    meanwhile (and empty what was filled): then again."""
     for _ in range(5):
         _open_step(page, step)
         try:
+            for field, value in (fill or {}).items():
+                page.fill(field, value, timeout=3000)
             page.locator(selector).click(timeout=3000)
             return
         except PlaywrightTimeout:
@@ -98,10 +101,15 @@ def test_the_whole_procedure_with_four_eyes(
     for step in ("name", "warn", "announce"):
         _step(page, step)
     assert "blokkeren" in page.locator(".balie-msg--out").last.inner_text()  # the announcement
-    page.wait_for_timeout(1000)  # let the last step's live refreshes settle
-    _open_step(page, "request_block")
-    page.fill("#conduct-reason", "Bleef schelden en dreigen na de waarschuwing")
-    _click(page, "request_block", "#conduct-do-request_block")
+    reason = {"#conduct-reason": "Bleef schelden en dreigen na de waarschuwing"}
+    for _ in range(3):  # a refresh between filling and clicking empties the reason: again
+        page.wait_for_timeout(1000)  # let the last step's live refreshes settle
+        _click(page, "request_block", "#conduct-do-request_block", reason)
+        try:
+            page.wait_for_selector("#conduct-block", timeout=5000)
+            break
+        except PlaywrightTimeout:
+            continue
     page.wait_for_selector("#conduct-block")
     assert page.locator("#conduct-confirm").count() == 0  # four eyes: not the asker
     screenshot(page, "conduct-asked")
