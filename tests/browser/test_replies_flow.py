@@ -110,3 +110,8 @@ def test_type_slash_pick_a_reply_with_the_keyboard_and_send(
     assert sent.body.rstrip().endswith(
         "Met vriendelijke groet, " + people["agent"].agent.display_name.split()[0]
     )
+    # the box is emptied after the send and starts with the greeting again
+    page.wait_for_function(
+        "() => document.getElementById('reply-body').value.startsWith('Goedemiddag')"
+        " && !document.getElementById('reply-body').value.includes('paspoort')"
+    )

@@ -7,7 +7,8 @@
   function init() {
     var root = document.querySelector("[data-replies]");
     var body = document.getElementById("reply-body");
-    if (!root || !body) { return; }
+    if (!root) { return; }
+    if (!body) { root.hidden = true; return; }  // no free text now (WhatsApp's window closed)
     var input = document.getElementById("replies-search");
     var list = document.getElementById("replies-list");
     var status = document.getElementById("replies-status");
@@ -19,12 +20,16 @@
 
     var opening = root.getAttribute("data-opening") || "";
     var signature = root.getAttribute("data-signature") || "";
-    if (!body.value.trim() && (opening || signature)) {
+    function greet() {
+      if (body.value.trim() || !(opening || signature)) { return; }
       var head = opening ? opening + "\n\n" : "";
       body.value = head + (signature ? "\n\n" + signature : "");
       body.setSelectionRange(head.length, head.length);
       changed();
     }
+    greet();
+    // after a send the box is emptied (balie.js): the next reply starts with the greeting again
+    if (body.form) { body.form.addEventListener("balie:sent", function () { setTimeout(greet, 0); }); }
 
     function visible() { return options.filter(function (o) { return !o.hidden; }); }
 
