@@ -130,6 +130,7 @@ OTHER = {
     "conduct-block-confirm": "tests/conduct/test_api.py (four eyes, another organisation: 404)",
     "conduct-block-decline": "tests/conduct/test_blocking.py",
     "conduct-block-lift": "tests/conduct/test_api.py (supervisors only)",
+    "privacy-party-export": "tests/retention/test_rights.py (supervisors; 403, 404)",
     "backoffice-tasks": "tests/backoffice/test_api.py (lists what access.visible_tasks shows)",
     "backoffice-task": "tests/backoffice/test_api.py::test_access_through_the_api",
     "backoffice-answer": "tests/backoffice/test_api.py::test_access_through_the_api",

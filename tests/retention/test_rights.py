@@ -8,7 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
+from balie.api.auth import do_create_token
 from balie.audit.models import AuditEntry
 from balie.audit.verify import verify
 from balie.conversations.models import Message
@@ -217,3 +219,24 @@ def test_the_admin_export_action_is_audited(organisation, contact):
     assert response.status_code == 200
     assert json.loads(response.content)["party"]["uuid"] == str(contact.party.uuid)
     assert AuditEntry.objects.get(action="export_party").detail["format"] == "json"
+
+
+def test_the_api_export_is_for_supervisors_and_audited(contact, supervisor, organisation):
+    """GET /api/v1/privacy/parties/<id>/export/: the data for a supervisor (audited), 403 for
+    an agent who sees the party, 404 for another organisation's supervisor."""
+    url = f"/api/v1/privacy/parties/{contact.party_id}/export/"
+    agent = factories.AgentFactory(organisation=organisation)
+    contact.assignee = agent
+    contact.save()
+    stranger = factories.AgentFactory(is_supervisor=True)
+    answers = {}
+    for who in (supervisor, agent, stranger):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {do_create_token(who.user)}")
+        answers[who.pk] = client.get(url)
+    assert answers[supervisor.pk].status_code == 200
+    assert answers[supervisor.pk].json()["party"]["uuid"] == str(contact.party.uuid)
+    assert answers[agent.pk].status_code == 403
+    assert answers[stranger.pk].status_code == 404
+    entry = AuditEntry.objects.get(action="export_party")
+    assert entry.detail["format"] == "api"

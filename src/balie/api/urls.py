@@ -16,6 +16,7 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("routing/", include("balie.api.routing_views")),
     path("conduct/", include("balie.api.conduct_views")),
+    path("privacy/", include("balie.api.rights_views")),
     path("phone/", include("balie.api.phone_views")),
     path("replies/", include("balie.replies.api")),
     path("backoffice/", include("balie.backoffice.api")),
