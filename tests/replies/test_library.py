@@ -251,3 +251,22 @@ def test_the_openapi_document_describes_the_replies_list(agent) -> None:  # type
     schema = api.get("/api/v1/schema/", {"format": "json"}).json()
     operation = schema["paths"]["/api/v1/replies/"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"q", "language", "tone"}
+
+
+def test_the_header_shows_the_flag_and_who_set_the_language(
+    client: Client, web, agent, run_tasks
+) -> None:  # type: ignore[no-untyped-def]
+    """An abusive message is marked with its words; an agent's language shows as theirs."""
+    from balie.conversations.actions.edit import check_set_language
+
+    conversation = _conversation(web, agent, "Goedemorgen, ik wil graag een nieuw paspoort")
+    receive(web, "Jullie zijn een stelletje klootzakken", name="Maria Jansen")
+    run_tasks()
+    check_set_language(conversation.pk, "en", actor=agent)
+    receive(web, "Ik wacht nog steeds op een antwoord van jullie", name="Maria Jansen")
+    run_tasks()
+    client.force_login(agent.user)
+    page = client.get(f"/gesprekken/{conversation.pk}/").content.decode()
+    assert 'id="replies-flag"' in page
+    assert "belediging: klootzakken" in page
+    assert "door een medewerker ingesteld" in page
