@@ -82,6 +82,7 @@ PERIODIC: list[Job] = [
     Job(
         "whatsapp_sweep", "balie.channels.whatsapp.ingest.sweep_unprocessed", timedelta(seconds=60)
     ),
+    Job("email_poll", "balie.channels.email.imap.poll_all", timedelta(seconds=60)),
     Job("retention", "balie.privacy.retention.job.run_daily", timedelta(days=1)),
     Job("audit_prune", "balie.audit.prune.prune_expired", timedelta(days=1)),
 ]

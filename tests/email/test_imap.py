@@ -108,3 +108,18 @@ def test_idle_delivers_and_survives_a_restart(watching, dovecot):
     dovecot.append(build(message_id="<idle2@b.example>"))
     arrives("<idle2@b.example>", within=15)
     assert Message.objects.filter(provider_id__startswith="<idle").count() == 2
+
+
+def test_periodic_poll_reads_channels_without_an_idle_worker(imap_channel, dovecot):
+    """The worker's periodic job polls the mailbox; a channel watched by email_idle is left
+    to that worker."""
+    from balie.channels.email.imap import poll_all
+
+    dovecot.append(build(message_id="<job1@b.example>"))
+    imap_channel.settings["imap_idle"] = True
+    imap_channel.save()
+    assert poll_all() == 0
+    imap_channel.settings["imap_idle"] = False
+    imap_channel.save()
+    assert poll_all() == 1
+    assert Message.objects.filter(provider_id="<job1@b.example>").exists()

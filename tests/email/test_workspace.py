@@ -84,3 +84,25 @@ def test_quarantine_is_listed_and_processed_again(import_mail, mail_channel, cli
     row.refresh_from_db()
     assert row.processed_at is not None
     assert Message.objects.filter(provider_id="<fixed@b.example>").exists()
+
+
+def test_composer_shows_the_reply_subject_and_bounce(import_mail, organisation, client: Client):
+    """Above the composer: the address and the Re: subject with the token; a bounce warns."""
+    import_mail(build(message_id="<s1@burger.example>", subject="Re: Afvalpas"))
+    conversation = Conversation.objects.get()
+    agent = factories.AgentFactory(organisation=organisation, user__username="sanne")
+    agent.user.is_superuser = True
+    agent.user.save()
+    client.force_login(agent.user)
+    html = client.get(f"/gesprekken/{conversation.pk}/").content.decode()
+    assert f"Re: Afvalpas [#B-{conversation.pk}]" in html
+    assert "jan@burger.example" in html
+    assert "utrecht-alert--warning" not in html
+    from balie.channels.email.models import UndeliverableAddress
+    from balie.core import clock
+
+    UndeliverableAddress.objects.create(
+        organisation=organisation, address="jan@burger.example", last_bounce_at=clock.now()
+    )
+    html = client.get(f"/gesprekken/{conversation.pk}/").content.decode()
+    assert "utrecht-alert--warning" in html

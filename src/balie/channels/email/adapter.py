@@ -71,6 +71,20 @@ def recipient(conversation: Conversation) -> str:
     return found[0].value
 
 
+def reply_subject(conversation: Conversation, parent_meta: dict[str, Any]) -> str:
+    """``Re: <the citizen's subject> [#B-<conversation>]``."""
+    subject = thread_subject(str(parent_meta.get("subject") or conversation.subject)) or "Balie"
+    return f"Re: {subject} [#B-{conversation.pk}]"
+
+
+def latest_inbound(conversation: Conversation, before: int | None = None) -> Message | None:
+    """The citizen's latest e-mail in the conversation (before message ``before``)."""
+    rows = Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
+    if before is not None:
+        rows = rows.filter(pk__lt=before)
+    return rows.exclude(provider_id="").order_by("-pk").first()
+
+
 def compose(message: Message) -> EmailMessage:
     """The reply as a MIME message: plain text and an HTML part, attachments, thread headers.
 
@@ -83,14 +97,7 @@ def compose(message: Message) -> EmailMessage:
         organisation_id=channel.organisation_id, address=to.lower()
     ).exists():
         raise SendError("undeliverable", f"{to} bounced earlier", retryable=False)
-    parent = (
-        Message.objects.filter(
-            conversation=conversation, direction=Direction.INBOUND, pk__lt=message.pk
-        )
-        .exclude(provider_id="")
-        .order_by("-pk")
-        .first()
-    )
+    parent = latest_inbound(conversation, before=message.pk)
     parent_meta: dict[str, Any] = (parent.metadata.get("email") or {}) if parent else {}
     if automatic(message) and parent_meta.get("no_auto_reply"):
         raise SendError(
@@ -99,8 +106,7 @@ def compose(message: Message) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = formataddr((channel.name, str(channel.settings.get("address", ""))))
     mail["To"] = to
-    subject = thread_subject(str(parent_meta.get("subject") or conversation.subject)) or "Balie"
-    mail["Subject"] = f"Re: {subject} [#B-{conversation.pk}]"
+    mail["Subject"] = reply_subject(conversation, parent_meta)
     mail["Date"] = format_datetime(clock.now())
     mail["Message-ID"] = outbound_id(message)
     if parent is not None:

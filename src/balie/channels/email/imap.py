@@ -254,3 +254,20 @@ def watch_all(channels: list[Channel], stop: threading.Event) -> list[threading.
             thread.start()
             threads.append(thread)
     return threads
+
+
+def poll_all() -> int:
+    """Periodic job: poll the mailboxes of every active e-mail channel that has no
+    ``email_idle`` worker (``imap_idle`` unset); one failing server does not stop the rest.
+    Returns the messages read."""
+    from balie.channels.models import ChannelKind
+
+    read = 0
+    for channel in Channel.objects.filter(kind=ChannelKind.EMAIL, is_active=True):
+        if not mailboxes(channel) or channel.settings.get("imap_idle"):
+            continue
+        try:
+            read += poll_once(channel).read
+        except NETWORK_ERRORS as exc:
+            log.warning("email_poll_failed", channel_id=channel.pk, error=str(exc)[:200])
+    return read
