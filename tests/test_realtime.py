@@ -125,3 +125,33 @@ def test_a_burst_of_events_arrives_in_order_without_the_hidden_ones(organisation
         return [d["message_id"] for d in got]
 
     assert async_to_sync(scenario)() == [1, 3, 4, 6]
+
+
+def test_pushes_reach_the_socket_in_the_order_they_were_made(agent, organisation):
+    """Many pushes made at once (one commit's events) arrive in their order, none lost."""
+    from balie.organisations.events import AgentPresenceChanged
+
+    ids = [100_000 + n for n in range(30)]  # no one's agent group: the organisation's only
+
+    async def scenario() -> list[int]:
+        communicator = await _connect(agent.user)
+        await communicator.connect(timeout=15)
+        await communicator.receive_json_from(timeout=15)  # hello
+
+        def push_all() -> None:
+            for n in ids:
+                realtime.push(
+                    AgentPresenceChanged(
+                        agent_id=n,
+                        organisation_id=organisation.pk,
+                        presence="available",
+                        previous="offline",
+                    )
+                )
+
+        await sync_to_async(push_all, thread_sensitive=False)()
+        got = [await communicator.receive_json_from(timeout=15) for _ in range(30)]
+        await communicator.disconnect()
+        return [m["data"]["agent_id"] for m in got]
+
+    assert async_to_sync(scenario)() == ids
