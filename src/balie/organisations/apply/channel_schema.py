@@ -49,6 +49,8 @@ def validate_channel(v: Validator, raw: Any, path: Path, teams: set[str]) -> Cha
             v.problem(spath, "env must name an environment variable (A-Z, 0-9, _)")
             continue
         secrets[name] = {k: str(val) for k, val in ref.items()}
+    if kind == "email":
+        _email_settings(v, settings, (*path, "settings"))
     templates = _templates(v, t.get("templates", []), (*path, "templates"))
     if templates and kind != "whatsapp":
         v.problem((*path, "templates"), "only WhatsApp channels have message templates")
@@ -62,6 +64,24 @@ def validate_channel(v: Validator, raw: Any, path: Path, teams: set[str]) -> Cha
         secrets=secrets,
         active=v.boolean(t, "active", path, True),
     )
+
+
+SECURITY = ("ssl", "starttls", "none")
+
+
+def _email_settings(v: Validator, settings: dict[str, Any], path: Path) -> None:
+    """An e-mail channel's settings (docs/channels.md): its address, IMAP and SMTP."""
+    if "@" not in str(settings.get("address", "")):
+        v.problem((*path, "address"), "an e-mail channel needs its address (name@domain)")
+    for key in ("imap_security", "smtp_security"):
+        if key in settings and settings[key] not in SECURITY:
+            v.problem((*path, key), f"use one of {', '.join(SECURITY)}")
+    for key in ("imap_port", "smtp_port", "poll_seconds"):
+        if key in settings and not (isinstance(settings[key], int) and settings[key] > 0):
+            v.problem((*path, key), "must be a positive whole number")
+    boxes = settings.get("imap_mailboxes", ["INBOX"])
+    if not (isinstance(boxes, list) and boxes and all(isinstance(b, str) and b for b in boxes)):
+        v.problem((*path, "imap_mailboxes"), 'must be a list of mailbox names, e.g. ["INBOX"]')
 
 
 _TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
