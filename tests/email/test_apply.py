@@ -17,8 +17,13 @@ languages = ["nl"]
 key = "postdam-mail"
 kind = "email"
 name = "info@postdam.example"
-settings = { address = "info@postdam.example", imap_host = "imap.postdam.example", imap_security = "SECURITY", imap_mailboxes = ["INBOX", "Burgerzaken"] }
 secrets = { imap_password = { env = "POSTDAM_IMAP_PASSWORD" } }
+
+[channels.settings]
+address = "info@postdam.example"
+imap_host = "imap.postdam.example"
+imap_security = "SECURITY"
+imap_mailboxes = ["INBOX", "Burgerzaken"]
 """
 
 
