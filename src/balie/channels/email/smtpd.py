@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from balie.channels.email.intake import RawMail, ingest_batch
 from balie.channels.models import Channel
@@ -29,8 +29,13 @@ class IntakeHandler:
 
 
 def _store(channel: Channel, raw: bytes) -> None:
+    """Store in a worker thread, whose database connection is closed afterwards (the pool's
+    threads outlive the message)."""
     close_old_connections()
-    ingest_batch(channel, [RawMail(raw, "smtp")])
+    try:
+        ingest_batch(channel, [RawMail(raw, "smtp")])
+    finally:
+        connection.close()
 
 
 def listener(channel: Channel, host: str, port: int) -> Any:
