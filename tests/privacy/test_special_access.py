@@ -85,3 +85,16 @@ def test_without_a_designated_team_the_usual_rules_apply(organisation, events) -
     on_messages_received(events.named("message_received"))
     agent = factories.AgentFactory(organisation=organisation)
     assert visible_conversations(agent.user).filter(pk=message.conversation_id).exists()
+
+
+def test_back_office_outside_the_team_does_not_see_it(world, organisation) -> None:  # type: ignore[no-untyped-def]
+    """A special conversation forwarded (on hold) to a back-office team stays hidden from it."""
+    from balie.organisations.models import AgentRole
+
+    _, special, _ = world
+    back = factories.TeamFactory(organisation=organisation, slug="vergunningen")
+    clerk = factories.AgentFactory(organisation=organisation, role=AgentRole.BACKOFFICE)
+    clerk.teams.add(back)
+    special.team, special.status = back, "on_hold"
+    special.save(update_fields=["team", "status"])
+    assert not visible_conversations(clerk.user).filter(pk=special.pk).exists()

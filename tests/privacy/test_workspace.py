@@ -102,6 +102,8 @@ def test_english_citizen_gets_the_english_reply() -> None:
     assert text.startswith("Thank you for your message.")
     assert "your date of birth and your address" in text
     assert "u" in suggested_reply(["address"], "nl", "WhatsApp").split()
+    assert "afgeschermd" in suggested_reply(["address"], "nl", "WhatsApp")
+    assert "afgeschermd" not in suggested_reply(["address"], "nl", "WhatsApp", masked=False)
 
 
 def test_reply_with_a_bsn_is_warned_once_then_sent(client: Client, whatsapp, sanne, events) -> None:  # type: ignore[no-untyped-def]

@@ -68,7 +68,9 @@ def visible_conversations(actor: Any) -> QuerySet[Conversation]:
     of no team; and, for supervisors, every one. A conversation of a *restricted* topic is
     the exception: besides its assignee and the agent it is offered to, only members of the
     topic's team see it, supervisors included. Back office agents (``Agent.role``) see only
-    what is forwarded to them: conversations on hold of their teams.
+    what is forwarded to them: conversations on hold of their teams. A conversation with
+    medical or criminal data (the privacy port) is seen by the organisation's designated team
+    only, whoever else would see it.
     """
     if _is_superuser(actor):
         return Conversation.objects.all()
@@ -79,18 +81,19 @@ def visible_conversations(actor: Any) -> QuerySet[Conversation]:
     offered = routing().offered_to(agent.pk)  # routing builds on conversations: a port
     open_topic = Q(topic__isnull=True) | Q(topic__restricted=False)
     serving = Q(topic__restricted=True, topic__team_id__in=my_teams)
+    special = special_categories()  # medical or criminal data: the designated team only
     if agent.role == AgentRole.BACKOFFICE:
         # back office: only what is forwarded to their teams (on hold), restricted or not
-        return Conversation.objects.filter(
+        forwarded = Conversation.objects.filter(
             organisation_id=agent.organisation_id,
             status=Status.ON_HOLD,
             team_id__in=my_teams,
         ).filter(open_topic | serving)
+        return forwarded if special is None else forwarded.exclude(special.hidden(my_teams))
     if agent.is_supervisor:
         general = open_topic
     else:
         general = open_topic & (Q(team__isnull=True) | Q(team_id__in=my_teams))
-    special = special_categories()  # medical or criminal data: the designated team only
     if special is None:
         return Conversation.objects.filter(organisation_id=agent.organisation_id).filter(
             Q(assignee_id=agent.pk) | offered | serving | general

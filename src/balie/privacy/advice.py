@@ -33,18 +33,22 @@ ITEM_NAMES = {
 _TEXT = {
     "nl": (
         "Dank u voor uw bericht. Voor uw veiligheid vragen wij u om {items} niet via "
-        "{channel} te sturen: dit kanaal is niet veilig genoeg voor persoonsgegevens. "
-        "Wij hebben deze gegevens daarom afgeschermd. Wij bellen u graag terug, of u kunt "
-        "uw vraag per e-mail stellen. Laat u ons weten wat u het liefst heeft?"
+        "{channel} te sturen: dit kanaal is niet veilig genoeg voor persoonsgegevens.{masked} "
+        "Wij bellen u graag terug, of u kunt uw vraag per e-mail stellen. Laat u ons weten "
+        "wat u het liefst heeft?"
     ),
     "en": (
         "Thank you for your message. For your safety, please do not send {items} through "
-        "{channel}: this channel is not safe enough for personal data. We have therefore "
-        "hidden these details. We would be happy to call you back, or you can send your "
-        "question by e-mail. Could you let us know which you prefer?"
+        "{channel}: this channel is not safe enough for personal data.{masked} We would be "
+        "happy to call you back, or you can send your question by e-mail. Could you let us "
+        "know which you prefer?"
     ),
 }
 _AND = {"nl": "en", "en": "and"}
+_MASKED = {
+    "nl": " Wij hebben deze gegevens daarom afgeschermd.",
+    "en": " We have therefore hidden these details.",
+}
 
 
 def _joined(names: list[str], language: str) -> str:
@@ -53,11 +57,14 @@ def _joined(names: list[str], language: str) -> str:
     return f"{', '.join(names[:-1])} {_AND[language]} {names[-1]}"
 
 
-def suggested_reply(kinds: list[str], language: str, channel: str) -> str:
-    """The reply for ``kinds`` in ``language`` (Dutch unless English), formal (u)."""
+def suggested_reply(kinds: list[str], language: str, channel: str, *, masked: bool = True) -> str:
+    """The reply for ``kinds`` in ``language`` (Dutch unless English), formal (u); it says
+    the details were hidden only when the policy ``masked`` them."""
     lang = "en" if language.startswith("en") else "nl"
     names = [ITEM_NAMES[lang][k] for k in kinds if k in ITEM_NAMES[lang]]
-    return _TEXT[lang].format(items=_joined(names, lang), channel=channel)
+    return _TEXT[lang].format(
+        items=_joined(names, lang), channel=channel, masked=_MASKED[lang] if masked else ""
+    )
 
 
 def open_advice(conversation: Conversation) -> list[Advice]:

@@ -67,6 +67,7 @@ def warning_context(request: HttpRequest, conversation: Conversation) -> dict[st
         spans.setdefault(f[0], []).append((f[1], f[2]))
     kinds = sorted({k for a in advice for k in a.kinds})
     channel = labels.channel_label(conversation.channel.kind)
+    rule = policy(conversation.organisation_id, conversation.channel.kind)
     return {
         "conversation": conversation,
         "channel": channel,
@@ -81,10 +82,11 @@ def warning_context(request: HttpRequest, conversation: Conversation) -> dict[st
             if a.message_id in messages
         ],
         "kinds": [KIND_LABELS[k] for k in kinds if k in KIND_LABELS],
-        "reply": suggested_reply(kinds, conversation.language or "nl", str(channel)),
+        "reply": suggested_reply(
+            kinds, conversation.language or "nl", str(channel), masked=rule.at_rest != "keep"
+        ),
         "may_reply": _may_reply(request, conversation),
-        "blocked": policy(conversation.organisation_id, conversation.channel.kind).outbound
-        == "block",
+        "blocked": rule.outbound == "block",
     }
 
 
