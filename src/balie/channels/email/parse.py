@@ -432,9 +432,9 @@ def split_reply(text: str) -> tuple[str, str, str]:
     """``(reply, quote, signature)``: the citizen's words first; the quoted history from
     the first quote marker on; a signature or disclaimer between them."""
     lines = text.strip("\n").split("\n")
-    quote_at = next((i for i, line in enumerate(lines) if i and QUOTE_START.match(line)), None)
-    if quote_at is None and lines and QUOTE_START.match(lines[0]) and len(lines) > 1:
-        quote_at = 0  # a message that is only a quote keeps it as its text below
+    quote_at = next((i for i, line in enumerate(lines) if QUOTE_START.match(line)), None)
+    if quote_at == 0:  # it starts with a quote (a forward, an inline answer): keep it whole
+        return text.strip(), "", ""
     head = lines if quote_at is None else lines[:quote_at]
     quote = "" if quote_at is None else "\n".join(lines[quote_at:]).strip()
     sig_at = next((i for i, line in enumerate(head) if i and SIGNATURE_START.match(line)), None)
