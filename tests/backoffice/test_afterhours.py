@@ -154,13 +154,14 @@ def test_silence_after_the_check_closes_after_the_configured_time(desk, run_task
 
 
 def test_read_receipts_follow_the_organisation(desk):
-    """No setting: the channel decides; the organisation's setting wins when it has one."""
+    """No setting: the channel decides; the organisation can turn them off everywhere."""
     org = desk.organisation.pk
     assert afterhours.read_receipts_allowed(org, channel_setting=True) is True
+    assert afterhours.read_receipts_allowed(org, channel_setting=False) is False
     CarePolicy.objects.create(organisation=desk.organisation, read_receipts=False)
     assert afterhours.read_receipts_allowed(org, channel_setting=True) is False
     CarePolicy.objects.filter(organisation=desk.organisation).update(read_receipts=True)
-    assert afterhours.read_receipts_allowed(org, channel_setting=False) is True
+    assert afterhours.read_receipts_allowed(org, channel_setting=True) is True
 
 
 def test_the_handler_costs_a_few_queries_per_message(desk, django_assert_max_num_queries):

@@ -50,11 +50,12 @@ def policy_of(organisation_id: int) -> CarePolicy:
 
 
 def read_receipts_allowed(organisation_id: int, *, channel_setting: bool) -> bool:
-    """Whether Balie may tell the citizen their message was read: the organisation's setting
-    when it has one, else the channel's (off by default: reading without answering raises
-    false expectations)."""
-    chosen = policy_of(organisation_id).read_receipts
-    return channel_setting if chosen is None else chosen
+    """Whether Balie may tell the citizen their message was read: only where the channel has
+    them on (off by default) and the organisation has not turned them off for all its
+    channels (reading without answering raises false expectations)."""
+    if not channel_setting:
+        return False  # no query: the common case on the ingest path
+    return policy_of(organisation_id).read_receipts is not False
 
 
 def expected_answer(conversation: Conversation, at: datetime) -> datetime:

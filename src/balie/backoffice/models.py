@@ -176,15 +176,15 @@ class CarePolicy(models.Model):
     check_timeout_minutes = models.PositiveIntegerField(
         _("close after silence (minutes)"), default=240
     )
-    #: None: each channel's own setting; True/False: the organisation's, for every channel
+    #: False turns read receipts off on every channel; otherwise each channel's setting
     read_receipts = models.BooleanField(
         _("read receipts to the citizen"),
         null=True,
         blank=True,
         default=None,
         help_text=_(
-            "Empty: each channel's setting. Off: reading without answering raises false "
-            "expectations."
+            "Off: none on any channel (reading without answering raises false expectations). "
+            "Empty or on: each channel's setting."
         ),
     )
     #: approved WhatsApp templates for notices outside the 24-hour window ("" = none)
