@@ -137,3 +137,16 @@ def test_consulting_needs_a_question(conversation, agent):
     """Consulting without a question is refused."""
     with pytest.raises(WorkflowViolation):
         check_take_step(conversation, agent, StepInput(step="consult"))
+
+
+def test_without_stored_templates_the_shipped_texts_are_sent(conversation, agent):
+    """An emptied template table (a flushed test database, an administrator's clean-up) still
+    sends the shipped Dutch and English texts, never an empty message."""
+    from balie.conduct.models import ConductTemplate
+
+    ConductTemplate.objects.all().delete()
+    step = check_take_step(conversation, agent, StepInput(step="name"))
+    assert step.body.startswith("Wij willen u graag helpen.")
+    conversation.language = "en"
+    step = check_take_step(conversation, agent, StepInput(step="warn", tone="je"))
+    assert step.body.startswith("We asked you to stay respectful.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from balie.conduct.defaults import LANGUAGES, default_text
 from balie.conduct.models import ConductTemplate, Tone
 from balie.conduct.workflow import MESSAGE_STEPS, Step
 
@@ -15,7 +16,7 @@ DEFAULT_LANGUAGE = "nl"
 def language_for(conversation_language: str) -> str:
     """The template language for a conversation: its own when templates exist, else Dutch."""
     code = (conversation_language or "").lower()[:2]
-    if code and ConductTemplate.objects.filter(language=code).exists():
+    if code and (code in LANGUAGES or ConductTemplate.objects.filter(language=code).exists()):
         return code
     return DEFAULT_LANGUAGE
 
@@ -30,7 +31,8 @@ def until_text(until: datetime | None, language: str, zone: str) -> str:
 
 
 def render(step: Step, language: str, tone: str, *, until: str = "") -> str:
-    """The template text of ``step`` (empty when the step sends nothing or none is stored)."""
+    """The template text of ``step``: the stored one, else the shipped one (empty only for a
+    step that sends nothing)."""
     if step not in MESSAGE_STEPS:
         return ""
     tone = tone if tone in Tone.values else Tone.FORMAL
@@ -40,5 +42,10 @@ def render(step: Step, language: str, tone: str, *, until: str = "") -> str:
         .order_by("-language")  # "nl" sorts after "en": prefer the asked language below
     )
     by_language = {t.language: t.body for t in found}
-    body = by_language.get(language) or by_language.get(DEFAULT_LANGUAGE, "")
+    body = (
+        by_language.get(language)
+        or by_language.get(DEFAULT_LANGUAGE)
+        or default_text(step, language, tone)
+        or default_text(step, DEFAULT_LANGUAGE, tone)
+    )
     return body.replace("{until}", until)
