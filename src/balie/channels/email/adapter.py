@@ -16,7 +16,6 @@ answer to mail that asked for none (RFC 3834).
 
 from __future__ import annotations
 
-import html
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -29,6 +28,7 @@ from balie.channels.email.parse import thread_subject
 from balie.conversations.models import Conversation, Direction, Message
 from balie.core import clock
 from balie.parties.models import AddressKind
+from balie.replies.formatting import for_channel
 
 
 class EmailAdapter(ChannelAdapter):
@@ -116,11 +116,11 @@ def compose(message: Message) -> EmailMessage:
     if automatic(message):
         mail["Auto-Submitted"] = "auto-replied"
         mail["X-Auto-Response-Suppress"] = "All"
-    mail.set_content(message.body)
-    paragraphs = "".join(
-        f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in message.body.split("\n\n")
+    prepared = for_channel(message.body, "email")  # the one plain-to-HTML rule (replies)
+    mail.set_content(prepared.plain)
+    mail.add_alternative(
+        f"<!doctype html><html><body>{prepared.html or ''}</body></html>", subtype="html"
     )
-    mail.add_alternative(f"<!doctype html><html><body>{paragraphs}</body></html>", subtype="html")
     for attachment in message.attachments.all():
         if not attachment.file:
             continue
