@@ -261,6 +261,8 @@ UNSCOPED_ADMINS = {
     "axes.AccessFailureLog": _SUPERUSERS,
     "otp_totp.TOTPDevice": _SUPERUSERS,
     "django_tasks_database.DBTaskResult": _SUPERUSERS,
+    "audit.AuditChain": "the trail's one head row, shown to superusers only",
+    "conduct.ConductTemplate": "texts shared by every organisation, edited by superusers only",
 }
 
 

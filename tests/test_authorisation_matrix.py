@@ -136,6 +136,9 @@ OTHER = {
     "backoffice-answer": "tests/backoffice/test_api.py::test_access_through_the_api",
     "backoffice-extend": "tests/backoffice/test_api.py (the task's team only)",
     "backoffice-withdraw": "tests/backoffice/test_web.py::test_who_may_see_and_work_a_task",
+    "phone-tasks": "tests/phone/test_app.py (the channel's PBX token, no user: 401 otherwise)",
+    "phone-events": "tests/phone/test_app.py (the channel's PBX token, no user: 401 otherwise)",
+    "replies": "tests/replies/test_library.py (the organisation's own library only)",
 }
 #: The URL prefixes whose every route must have a row.
 API_PREFIXES = ("api/", "routing/", "attachments/")

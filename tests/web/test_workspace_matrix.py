@@ -84,6 +84,11 @@ SPEC: dict[str, tuple[str, dict[str, Any], dict[str, int]]] = {
     "backoffice_extend": ("POST", {}, {**EVERYONE, A: 404, S: 404, B: 404, D: 404}),
     "backoffice_withdraw": ("POST", {}, {**EVERYONE, A: 404, S: 404, B: 404, D: 404}),
     "backoffice_forward": ("POST", {}, POSTED),
+    # a person's data (access and erasure requests): their id is the conversation's party's
+    "rights_party": ("GET", {}, STEERING),
+    "rights_party_json": ("GET", {}, STEERING),
+    "rights_erase": ("POST", {}, {**STEERING, S: 302, D: 302}),
+    "rights_register": ("GET", {}, {V: LOGIN, A: 403, S: 403, B: 403, D: 200}),
     "still_needed": ("POST", {}, POSTED),
 }
 # their id is an offer's, a call-back request's or a task's: own scope has none to show
@@ -91,6 +96,8 @@ NOT_A_CONVERSATION = {
     "offer_answer", "privacy_callback_done",
     "backoffice_task", "backoffice_answer", "backoffice_extend", "backoffice_withdraw",
 }  # fmt: skip
+# their id is a party's: the own and the other organisation's conversation's party
+PARTY_URLS = {"rights_party", "rights_party_json", "rights_erase"}
 
 
 def _web_patterns() -> dict[str, URLPattern]:
@@ -133,6 +140,11 @@ def world():  # type: ignore[no-untyped-def]
         ).pk,
         "absent": ABSENT,
     }
+    from balie.conversations.models import Conversation
+
+    for scope in ("own", "other"):
+        conversations[f"{scope}_party"] = Conversation.objects.get(pk=conversations[scope]).party_id
+    conversations["absent_party"] = ABSENT
     return people, conversations
 
 
@@ -160,7 +172,8 @@ def test_every_url_and_scope_answers_the_role_as_the_matrix_says(world, role) ->
             for scope in SCOPES if takes_id else ("-",):
                 kwargs = dict(extra)
                 if takes_id:
-                    kwargs["pk"] = conversations[scope]
+                    key = f"{scope}_party" if name in PARTY_URLS else scope
+                    kwargs["pk"] = conversations[key]
                 url = reverse(f"web:{name}", kwargs=kwargs)
                 answer = client.get(url) if method == "GET" else client.post(url, {})
                 expected = _expected(name, role, scope, takes_id)

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from balie.organisations.admin import OrganisationScopedAdmin
 from balie.replies.models import CannedReply, Greeting
 from balie.replies.variables import VARIABLES, unknown_variables
 
@@ -33,7 +34,7 @@ class VariablesForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(CannedReply)
-class CannedReplyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CannedReplyAdmin(OrganisationScopedAdmin):
     form = VariablesForm
     list_display = ["shortcut", "title", "language", "tone", "owner", "team", "review_on", "active"]
     list_filter = ["organisation", "language", "tone", "active", "team"]
@@ -42,7 +43,7 @@ class CannedReplyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Greeting)
-class GreetingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class GreetingAdmin(OrganisationScopedAdmin):
     form = VariablesForm
     list_display = ["__str__", "team", "channel", "language", "tone"]
     list_filter = ["organisation", "language", "tone"]
