@@ -152,9 +152,7 @@ class CallFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "phone.Call"
 
-    conversation = factory.SubFactory(
-        ConversationFactory, channel__kind="phone", status="assigned"
-    )
+    conversation = factory.SubFactory(ConversationFactory, channel__kind="phone", status="assigned")
     channel = factory.SelfAttribute("conversation.channel")
     call_id = factory.Sequence(lambda n: f"call-{n}")
     queued_at = factory.LazyFunction(clock.now)

@@ -67,4 +67,3 @@ class RoutingRecordAdmin(ReadOnlyAdmin):
     conversation_path = "conversation"
     list_display = ["conversation", "kind", "agent", "actor", "at"]
     list_filter = ["kind"]
-

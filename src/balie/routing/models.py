@@ -278,4 +278,3 @@ class RoutingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation_id}: {self.kind}"
-
