@@ -65,6 +65,7 @@ def test_five_wrong_passwords_lock_the_admin_login_even_for_the_right_one(client
     assert client.get("/admin/").status_code == 302  # still not logged in
 
 
+@pytest.mark.slow
 def test_five_wrong_passwords_lock_the_token_endpoint(staff):
     """The token endpoint locks after five failures and then gives no token for the right one."""
     answers = [_token("fout").status_code for _ in range(5)]
@@ -76,6 +77,7 @@ def test_five_wrong_passwords_lock_the_token_endpoint(staff):
     assert not ApiToken.objects.exists()
 
 
+@pytest.mark.slow
 def test_a_successful_token_login_clears_the_failures(staff):
     """Four failures, then the right password: the count starts again, so four more do not lock."""
     assert [_token("fout").status_code for _ in range(4)] == [401] * 4
@@ -85,6 +87,7 @@ def test_a_successful_token_login_clears_the_failures(staff):
     assert staff.last_login is not None
 
 
+@pytest.mark.slow
 def test_admin_and_token_endpoint_share_one_count(client, staff):
     """Failures at the admin and at the token endpoint add up for the same username and address."""
     for _ in range(3):
@@ -94,6 +97,7 @@ def test_admin_and_token_endpoint_share_one_count(client, staff):
     assert _admin_login(client, PASSWORD).status_code == 429
 
 
+@pytest.mark.slow
 def test_the_lockout_is_per_username_and_address(client, staff):
     """A lockout from one address does not lock the same user out at another address."""
     for _ in range(5):
@@ -102,6 +106,7 @@ def test_the_lockout_is_per_username_and_address(client, staff):
     assert _token(PASSWORD, REMOTE_ADDR="203.0.113.8").status_code == 201
 
 
+@pytest.mark.slow
 def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(staff):
     """Without a configured proxy, X-Forwarded-For is ignored: a new value is the same client."""
     for n in range(5):

@@ -81,6 +81,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="the demo is the SQLite default")
 def test_the_demo_serves_and_citizens_messages_arrive(tmp_path):
     """`balie demo` serves the API with demo data and simulated messages appear within seconds."""

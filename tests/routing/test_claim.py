@@ -136,6 +136,7 @@ def _claim_queries(org, web, passport, make_agent, run_tasks, contacts: int) -> 
     return len(queries)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("contacts", [1, 12])
 def test_a_claim_takes_the_same_statements_for_one_contact_or_many(
     org, web, passport, make_agent, run_tasks, contacts
@@ -152,6 +153,7 @@ def test_a_claim_takes_the_same_statements_for_one_contact_or_many(
 SWEEP_QUERIES = {"sqlite": 26, "postgresql": 16}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("contacts", [2, 20])
 def test_a_sweep_takes_the_same_statements_for_few_contacts_or_many(
     org, web, passport, make_agent, run_tasks, contacts

@@ -113,6 +113,7 @@ def test_every_assignment_respects_eligibility_and_capacity(policy):
             assert contact.need.topic in profile.skills
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_result():
     """A seeded scenario is reproducible to the last digit."""
     scenario = load(EXAMPLES / "crisis_surge.json")
@@ -127,6 +128,7 @@ def test_balie_beats_both_baselines_where_skills_matter():
     assert ours > result["longest_idle"]["service_level"]["voice"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.json")), ids=lambda p: p.stem)
 def test_balie_wins_or_ties_on_every_channel_of_every_example(path: Path):
     """On each example scenario Balie's service level per channel is at least both baselines'."""

@@ -277,6 +277,7 @@ def _queries(client: Client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
+@pytest.mark.slow
 def test_wall_queries_do_not_grow_with_agents_or_contacts(
     organisation, web, passport, visa, supervisor, run_tasks
 ) -> None:  # type: ignore[no-untyped-def]

@@ -55,6 +55,7 @@ def test_attachments_show_with_name_type_size_and_download_link(
     assert first < html.index("brief-0.pdf") < second < html.index("brief-1.pdf")
 
 
+@pytest.mark.slow
 def test_query_count_does_not_grow_with_attachments_or_colleagues(
     client: Client, organisation
 ) -> None:

@@ -132,6 +132,7 @@ def test_only_the_event_that_fails_counts_an_attempt(store):
     assert inbound_count() == 2
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("poison")
 def test_newer_events_are_reached_behind_10000_failing_ones(store, wa_channel, time_machine):
     """10,000 older events that keep failing, all due: one sweep still applies a newer event
