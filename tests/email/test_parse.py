@@ -9,13 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from balie.channels.email.parse import (
-    MailParseError,
-    html_to_text,
-    parse_mail,
-    split_reply,
-    thread_subject,
-)
+from balie.channels.email.bodytext import html_to_text, split_reply
+from balie.channels.email.parse import MailParseError, parse_mail, thread_subject
 from balie.channels.email.samples import build
 
 

@@ -10,7 +10,7 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from balie.channels.email.parse import sanitise
+from balie.channels.email.bodytext import sanitise
 
 register = template.Library()
 
