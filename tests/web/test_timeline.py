@@ -64,6 +64,8 @@ def test_query_count_does_not_grow_with_attachments_or_colleagues(
     small = _with_attachments(organisation, agent, 1)
     large = _with_attachments(organisation, agent, 40)
     client.force_login(agent.user)
+    for warm in (small, large):  # per-process caches (each channel's calendar) filled once
+        client.get(f"/gesprekken/{warm.pk}/")
     counts = []
     for conversation, colleagues in ((small, 5), (large, 45)):
         factories.AgentFactory.create_batch(colleagues, organisation=organisation)
