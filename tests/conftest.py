@@ -13,6 +13,7 @@ from balie.api.auth import do_create_token
 from balie.core.events import EVENT_TYPES, Event, add_listener
 from balie.core.worker import run_ready_tasks
 from balie.routing import board
+from balie.sla import calendars
 from tests import factories
 
 ON_POSTGRES = bool(os.environ.get("DATABASE_URL"))
@@ -28,10 +29,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def fresh_boards() -> Iterator[None]:
-    """Routing boards are cached per process; every test starts without one."""
+    """Routing boards and calendars are cached per process; every test starts without them
+    (ids repeat across tests, so a cached row could belong to an earlier test's world)."""
     board._cache.clear()
+    calendars._cache.clear()
     yield
     board._cache.clear()
+    calendars._cache.clear()
 
 
 class PublishedEvents(list[Event]):

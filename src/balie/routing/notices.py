@@ -65,7 +65,10 @@ class Notice:
 
 def do_send_queue_notices(notices: list[Notice]) -> list[Message]:
     """Write each notice to the outbox once per wait (phone callers hear it from the PBX);
-    one UPDATE of the entries, one INSERT of the messages.
+    one UPDATE of the entries, one INSERT of the messages. Outside opening hours the wait is
+    published but not written: the out-of-hours reply (``backoffice.afterhours``, on the
+    organisation's calendar with its holidays, once per closed period) tells the citizen when
+    to expect an answer, so they never get two automatic messages for one question.
 
     Precondition: inside a transaction, the entries locked.
     """
@@ -84,7 +87,9 @@ def do_send_queue_notices(notices: list[Notice]) -> list[Message]:
     if due:
         QueueEntry.objects.filter(pk__in=[n.entry.pk for n in due]).update(notice_sent_at=now)
     written = [
-        (n.conversation, _text(n)) for n in due if n.conversation.channel.kind not in SPOKEN_KINDS
+        (n.conversation, _text(n))
+        for n in due
+        if n.conversation.channel.kind not in SPOKEN_KINDS and n.opens_at is None
     ]
     return do_queue_outbounds(written, metadata={"automatic": "queue_notice"}) if written else []
 
