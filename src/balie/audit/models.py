@@ -120,14 +120,20 @@ class AuditEntryManager(models.Manager["AuditEntry"]):
 def _advance_head(using: str) -> tuple[int, str]:
     """Move the head to the next sequence number (locking it); return it and the last hash."""
     table = AuditChain._meta.db_table
+    sql = f"UPDATE {table} SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash"  # noqa: S608
     with transaction.get_connection(using).cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash"  # noqa: S608
-        )
+        cursor.execute(sql)
         row = cursor.fetchone()
-    if row is None:  # a fresh (or flushed) database: the head is created with the first entry
-        AuditChain.objects.using(using).create(pk=1, seq=1, hash=GENESIS)
-        return 1, GENESIS
+        if row is None:
+            # A fresh (or flushed) database: create the head before the first entry. Writers
+            # that race here insert it once (ON CONFLICT DO NOTHING waits for the one that
+            # won) and then queue on its row lock like everyone else.
+            AuditChain.objects.using(using).bulk_create(
+                [AuditChain(pk=1, seq=0, hash=GENESIS)], ignore_conflicts=True
+            )
+            cursor.execute(sql)
+            row = cursor.fetchone()
+    assert row is not None
     return int(row[0]), str(row[1])
 
 
