@@ -1,6 +1,6 @@
 """A private Dovecot IMAP server on a free loopback port: its own config dir, one test user
 in a passwd file, Maildir under a temporary folder; no system service. Used by the e-mail
-tests and ``benchmarks/email.py`` (``scripts/ensure-dovecot.sh`` installs Debian's package).
+tests and ``benchmarks/email_import.py`` (``scripts/ensure-dovecot.sh`` installs Debian's package).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Realistic citizen mail for tests, the demo and ``benchmarks/email.py``: pure, no Django.
+"""Realistic citizen mail for tests, the demo and ``benchmarks/email_import.py``: pure, no Django.
 
 :func:`build` writes one message (any charset, quoted history, attachments, automatic
 headers); :func:`corpus` writes many threads with a known structure, Dutch and English.

@@ -1,6 +1,6 @@
 """E-mail intake: ``balie email import`` throughput and threading, and IMAP IDLE latency.
 
-Run standalone: ``.venv/bin/python benchmarks/email.py [--messages 2000] [--idle 60]``.
+Run standalone: ``.venv/bin/python benchmarks/email_import.py [--messages 2000] [--idle 60]``.
 
 1. 2,000 generated e-mails (``balie.channels.email.samples.corpus``: threads of one to five
    messages, Dutch and English, replies quoting what they answer, PDF attachments on some,
