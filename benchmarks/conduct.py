@@ -19,11 +19,11 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from _databases import child_on_both
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
@@ -123,20 +123,9 @@ def main() -> int:
         return 0
     print(f"# conduct — {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}", flush=True)  # fmt: skip
-    base = {**os.environ, "BALIE_LOG_LEVEL": "WARNING", "BALIE_IN_PROCESS_WORKER": "0"}
     cmd = [sys.executable, __file__, "--child", f"--blocks={args.blocks}",
            f"--batches={args.batches}"]  # fmt: skip
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**base, "BALIE_SQLITE_PATH": f"{tmp}/bench.sqlite3", "BALIE_DATA_DIR": tmp}
-        env.pop("DATABASE_URL", None)
-        subprocess.run(cmd, env=env, check=True)
-    psql = ["psql", PG_URL + "/postgres", "-q", "-c"]
-    subprocess.run([*psql, "DROP DATABASE IF EXISTS bench_conduct"], check=True)
-    subprocess.run([*psql, "CREATE DATABASE bench_conduct"], check=True)
-    try:
-        subprocess.run(cmd, env={**base, "DATABASE_URL": f"{PG_URL}/bench_conduct"}, check=True)
-    finally:
-        subprocess.run([*psql, "DROP DATABASE IF EXISTS bench_conduct"], check=True)
+    child_on_both(cmd, PG_URL, "bench_conduct")
     return 0
 
 

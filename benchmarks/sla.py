@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from _databases import on_scratch_postgres  # noqa: E402
 from _workspace_data import copy, load  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
@@ -179,28 +180,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the database")
     args = parser.parse_args()
-    import psycopg
-
-    try:
-        psycopg.connect(f"{PG_URL}/postgres", connect_timeout=3).close()
-    except psycopg.OperationalError:
-        print("postgresql: not reachable at", PG_URL, "— skipped")
-        return 0
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DB]).fetchone()
-        if exists and not args.keep:
-            admin.execute(f"DROP DATABASE {PG_DB} WITH (FORCE)")
-        if not exists or not args.keep:
-            admin.execute(f"CREATE DATABASE {PG_DB}")
-    try:
-        return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+    return on_scratch_postgres(PG_URL, PG_DB, keep=args.keep, run=lambda: run(args))
 
 
 if __name__ == "__main__":

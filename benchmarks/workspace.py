@@ -38,6 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from _databases import on_scratch_postgres  # noqa: E402
 from _workspace_data import AGENTS, APP_SECRET, load  # noqa: E402
 from whatsapp_ingest import _wait_for_port  # noqa: E402
 
@@ -265,28 +266,7 @@ def main() -> int:
     parser.add_argument("--pages", default="", help="only the pages whose name holds this")
     parser.add_argument("--no-live", action="store_true", help="skip the webhook → frame delay")
     args = parser.parse_args()
-    import psycopg
-
-    try:
-        psycopg.connect(f"{PG_URL}/postgres", connect_timeout=3).close()
-    except psycopg.OperationalError:
-        print("postgresql: not reachable at", PG_URL, "— skipped")
-        return 0
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DB]).fetchone()
-        if exists and not args.keep:
-            admin.execute(f"DROP DATABASE {PG_DB} WITH (FORCE)")
-        if not exists or not args.keep:
-            admin.execute(f"CREATE DATABASE {PG_DB}")
-    try:
-        return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+    return on_scratch_postgres(PG_URL, PG_DB, keep=args.keep, run=lambda: run(args))
 
 
 def loaded() -> dict[str, Any] | None:
