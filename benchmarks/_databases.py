@@ -50,3 +50,21 @@ def child_on_both(cmd: list[str], pg_url: str, name: str) -> None:
         subprocess.run(cmd, env={**base, "DATABASE_URL": f"{pg_url}/{name}"}, check=True)
     finally:
         subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name}"], check=True)
+
+
+def migrated_django() -> str:
+    """In a benchmark's child process: Balie's source on the path, Django set up against the
+    database the environment names, migrated; returns the database vendor."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "balie.conf.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    return str(connection.vendor)

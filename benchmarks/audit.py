@@ -20,33 +20,24 @@ import platform
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from _databases import child_on_both
+from _databases import child_on_both, migrated_django
 
-ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 
 
 def child(entries: int, contacts: int) -> None:
     """Measure in this process against the database the environment names."""
-    sys.path.insert(0, str(ROOT / "src"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "balie.conf.settings")
-    import django
-
-    django.setup()
+    vendor = migrated_django()
     import threading
 
-    from django.core.management import call_command
     from django.db import connection, transaction
 
     from balie.audit import trail
     from balie.audit.verify import verify
     from balie.organisations.models import Organisation
 
-    call_command("migrate", verbosity=0)
-    vendor = connection.vendor
     org = Organisation.objects.create(slug="bench", name="Bench")
     started = time.perf_counter()
     for _ in range(entries):

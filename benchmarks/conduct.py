@@ -21,24 +21,17 @@ import platform
 import statistics
 import sys
 import time
-from pathlib import Path
 
-from _databases import child_on_both
+from _databases import child_on_both, migrated_django
 
-ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 BATCH = 64
 
 
 def child(blocks: int, batches: int) -> None:
     """Measure in this process against the database the environment names."""
-    sys.path.insert(0, str(ROOT / "src"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "balie.conf.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, transaction
+    vendor = migrated_django()
+    from django.db import transaction
 
     from balie.channels.models import Channel
     from balie.conduct.models import Block, BlockState
@@ -49,8 +42,6 @@ def child(blocks: int, batches: int) -> None:
     from balie.parties.actions import AddressClaim, SenderIdentity
     from balie.parties.models import DigitalAddress, Party
 
-    call_command("migrate", verbosity=0)
-    vendor = connection.vendor
     org = Organisation.objects.create(slug="bench", name="Bench")
     channel = Channel.objects.create(organisation=org, kind="api", key="bench", name="Bench")
     from django.contrib.auth.models import User
