@@ -107,6 +107,7 @@ REALTIME_EVENTS = (
     "offer_resolved",  # to the agent's group only: the banner drops a lapsed offer
     "queue_snapshot",  # to the organisation: the supervisor wall
     "message_flagged",  # to the organisation: the conversation's header shows the flag
+    "speech_analysed",  # to the organisation: the conversation's tone and language cue
     "sla_warning",  # to the organisation: inbox rows and the conversation's due time
     "sla_breached",
     "backoffice_task_changed",  # to the organisation: task lists and the conversation page

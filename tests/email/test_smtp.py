@@ -152,3 +152,47 @@ def test_direct_smtp_intake(mail_channel):
     finally:
         controller.stop()
     assert Message.objects.filter(provider_id="<smtp1@burger.example>").exists()
+
+
+def test_reply_has_plain_and_safe_html_with_greeting_and_signature(
+    smtp_channel, smtp_server, import_mail, agent, run_tasks
+):
+    """The reply as the composer fills it (opening, text, signature) goes out as
+    multipart/alternative: the plain part verbatim, the HTML part escaped, in paragraphs,
+    with links; and with the thread headers."""
+    from balie.replies.library import greeting_text
+    from balie.replies.models import Greeting
+
+    inbox, _ = smtp_server
+    import_mail(build(message_id="<f1@burger.example>", subject="Afval"))
+    conversation = Conversation.objects.get()
+    Greeting.objects.create(
+        organisation=smtp_channel.organisation, language="nl", tone="u",
+        opening="Beste {naam},", signature="Met vriendelijke groet,\n{voornaam_medewerker}",
+    )  # fmt: skip
+    parts = greeting_text(conversation, agent, "u")
+    body = (
+        f"{parts['opening']}\n\nZie https://www.gemeente.example/afval?wijk=1&dag=2 of mail "
+        f"afval@gemeente.example.\n<script>alert(1)</script>\n\n{parts['signature']}"
+    )
+    reply = check_send_reply(conversation.pk, agent, body)
+    run_tasks()
+    (sent,) = inbox.received
+    assert sent.get_content_type() == "multipart/alternative"
+    assert sent["In-Reply-To"] == "<f1@burger.example>"
+    assert sent["References"] == "<f1@burger.example>"
+    assert sent["Message-ID"] == f"<{reply.uuid}@gemeente.example>"
+    plain = sent.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert plain.rstrip("\n") == body.strip()
+    assert plain.startswith("Beste Jan")
+    html_part = sent.get_body(("html",)).get_content().replace("\r\n", "\n")
+    first_name = agent.display_name.split()[0]
+    assert "<p>Beste Jan" in html_part
+    assert f"<p>Met vriendelijke groet,<br>\n{first_name}</p>" in html_part
+    assert (
+        '<a href="https://www.gemeente.example/afval?wijk=1&amp;dag=2">'
+        "https://www.gemeente.example/afval?wijk=1&amp;dag=2</a>" in html_part
+    )
+    assert '<a href="mailto:afval@gemeente.example">afval@gemeente.example</a>.' in html_part
+    assert "<script>" not in html_part
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_part

@@ -6,6 +6,8 @@ number of queries, plus one locked write per conversation whose language changes
 goes to the conversation through the conversations action (history row and event); who set it
 is kept in :class:`ConversationSpeech`, so an agent's correction is never overwritten by later
 detection, and a language the channel gave (the web chat's language choice) is kept too.
+A conversation whose new messages gave tone cues or a language publishes
+:class:`SpeechAnalysed`, so the page shows the new suggestion without a reload.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from balie.conversations.models import ConversationChange, Direction, Message
 from balie.core import clock
 from balie.core.events import batch, publish
 from balie.replies.analysis import abusive, language, tone
-from balie.replies.events import MessageFlagged
+from balie.replies.events import MessageFlagged, SpeechAnalysed
 from balie.replies.models import ConversationSpeech, LanguageSource, MessageAnalysis
 
 log = structlog.get_logger(__name__)
@@ -135,6 +137,10 @@ def on_messages_received(evts: list[MessageReceived]) -> None:
             unique_fields=["conversation"],
             update_fields=["language_source", "detected_language", "confidence", "updated_at"],
         )
+        cued = {a.conversation_id for a in analyses if a.tone_reasons} | wanted.keys()
+        organisations = {m.conversation_id: m.conversation.organisation_id for m in messages}
+        for cid in sorted(cued):
+            publish(SpeechAnalysed(conversation_id=cid, organisation_id=organisations[cid]))
     log.info(
         "messages_analysed",
         messages=len(analyses),

@@ -16,3 +16,13 @@ class MessageFlagged(Event):
     conversation_id: int
     organisation_id: int
     categories: list[str]
+
+
+@event("speech_analysed")
+@dataclass(frozen=True)
+class SpeechAnalysed(Event):
+    """New messages of a conversation gave tone cues or changed its detected language: the
+    conversation page refreshes its tone and language cue (a realtime push, ids only)."""
+
+    conversation_id: int
+    organisation_id: int

@@ -3,6 +3,11 @@
 Outside the 24-hour window only an approved template may be sent; :func:`reply_options`
 tells the workspace which, and :func:`check_send_template` queues one through the outbox.
 Inside it, :func:`check_send_interactive` queues reply buttons or a list message.
+
+Tone variants (:mod:`balie.replies.variants`): ``<name>_u`` and ``<name>_je`` are the formal
+and informal variants of one template; the workspace offers the variant of the
+conversation's tone and language (:func:`templates_for`), and Balie's own notices name the
+base and get the variant (:func:`variant_named`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from balie.conversations.workflow import REPLYABLE, Status
 from balie.core import clock
 from balie.core.errors import InvalidInput, WorkflowViolation
 from balie.organisations.models import Agent
+from balie.replies.library import suggestion
+from balie.replies.variants import pick, split_tone
 
 PLACEHOLDER = re.compile(r"\{\{(\d+)\}\}")
 MAX_PARAMETER = 1024
@@ -64,6 +71,41 @@ def register_template(
     return template
 
 
+def templates_for(
+    conversation: Conversation, templates: list[MessageTemplate]
+) -> list[MessageTemplate]:
+    """One template per base name: the variant of the conversation's language and tone (the
+    agent's choice, else Balie's suggestion, else u)."""
+    return pick(
+        templates,
+        name=lambda t: t.name,
+        language=lambda t: t.language,
+        wanted_language=conversation.language or "nl",
+        wanted_tone=suggestion(conversation).effective,
+    )
+
+
+def variant_named(
+    conversation: Conversation, name: str, language: str = ""
+) -> MessageTemplate | None:
+    """The approved template ``name`` (a base name, or a variant's full name) in the variant of
+    the conversation's tone and ``language`` (default the conversation's); None if none."""
+    base, _ = split_tone(name)
+    found = [
+        t
+        for t in usable_templates(conversation.channel)
+        if t.name == name or split_tone(t.name)[0] == base
+    ]
+    chosen = pick(
+        found,
+        name=lambda t: t.name,
+        language=lambda t: t.language,
+        wanted_language=language or conversation.language or "nl",
+        wanted_tone=suggestion(conversation).effective,
+    )
+    return chosen[0] if chosen else None
+
+
 @dataclass(frozen=True)
 class ReplyOptions:
     """What an agent may send now on a WhatsApp conversation."""
@@ -74,11 +116,12 @@ class ReplyOptions:
 
 
 def reply_options(conversation: Conversation, now: datetime) -> ReplyOptions:
-    """Free-form allowed or not (the window), and the approved templates to offer."""
+    """Free-form allowed or not (the window), and the approved templates to offer: the
+    variant of the conversation's tone and language of each."""
     return ReplyOptions(
         free_form=window_open(conversation.last_inbound_at, now),
         window_closes_at=window_closes_at(conversation.last_inbound_at),
-        templates=usable_templates(conversation.channel),
+        templates=templates_for(conversation, usable_templates(conversation.channel)),
     )
 
 
