@@ -112,6 +112,7 @@ REALTIME_EVENTS = (
     "sla_breached",
     "backoffice_task_changed",  # to the organisation: task lists and the conversation page
     "conduct_step_taken",  # to the organisation: the conversation's conduct panel
+    "webchat_typing",  # to the organisation: "the visitor is typing" on the conversation page
 )
 for _name in REALTIME_EVENTS:
     HANDLERS.setdefault(_name, []).append(Handler("balie.web.realtime.push", durable=False))

@@ -15,6 +15,7 @@ ADAPTERS: dict[str, str] = {
     "api": "balie.channels.api.adapter.ApiAdapter",
     "email": "balie.channels.email.adapter.EmailAdapter",
     "phone": "balie.channels.phone.adapter.PhoneAdapter",
+    "webchat": "balie.channels.webchat.adapter.WebchatAdapter",
     "whatsapp": "balie.channels.whatsapp.adapter.WhatsAppAdapter",
 }
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "balie.channels.whatsapp",
     "balie.channels.phone",
     "balie.channels.email",
+    "balie.channels.webchat",
     "balie.privacy",
     "balie.privacy.retention",
     "balie.replies",

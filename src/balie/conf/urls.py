@@ -28,5 +28,6 @@ urlpatterns = [
     # alias of /api/v1/routing/ for one release (#9)
     path("routing/", include((legacy_routing, "legacy_routing"))),
     path("attachments/", include("balie.api.attachments")),
+    path("webchat/", include("balie.channels.webchat.urls")),
     path("", include("balie.web.urls")),
 ]
