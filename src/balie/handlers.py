@@ -108,6 +108,7 @@ REALTIME_EVENTS = (
     "queue_snapshot",  # to the organisation: the supervisor wall
     "message_flagged",  # to the organisation: the conversation's header shows the flag
     "speech_analysed",  # to the organisation: the conversation's tone and language cue
+    "reply_linked",  # to the organisation: the timeline shows what a late reply answers
     "sla_warning",  # to the organisation: inbox rows and the conversation's due time
     "sla_breached",
     "backoffice_task_changed",  # to the organisation: task lists and the conversation page

@@ -177,3 +177,15 @@ class InboundFromBlockedParty(Event):
     conversation_id: int
     party_id: int
     organisation_id: int
+
+
+@event("reply_linked")
+@dataclass(frozen=True)
+class ReplyLinked(Event):
+    """A message was linked to the message it answers after both arrived (an e-mail reply
+    that came before the mail it quotes): the timeline shows the link."""
+
+    message_id: int
+    reply_to_id: int
+    conversation_id: int
+    organisation_id: int

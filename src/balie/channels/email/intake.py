@@ -26,6 +26,7 @@ from balie.channels.email.parse import MailParseError, ParsedMail, parse_mail, t
 from balie.channels.models import Channel
 from balie.conversations.actions import InboundMessage, do_receive_messages
 from balie.conversations.actions.attachments import do_add_attachments
+from balie.conversations.actions.linking import do_link_replies
 from balie.conversations.models import Attachment, Direction, Message
 from balie.conversations.workflow import OPEN_FOR_INBOUND
 from balie.core import clock
@@ -262,20 +263,12 @@ def _thread(
 
 
 def _link(links: dict[int, Message]) -> int:
-    """Set ``reply_to`` where reply and parent share a conversation (a reply in another
-    conversation keeps the parent's id in its metadata only)."""
+    """Link each reply to its parent through the conversations action (rows locked, a
+    ``reply_linked`` event per new link); returns the links found, written or not (a reply
+    in another conversation keeps the parent's id in its metadata only)."""
     if not links:
         return 0
-    replies = {m.pk: m for m in Message.objects.filter(pk__in=links.keys())}
-    changed: list[Message] = []
-    for pk, parent in links.items():
-        reply = replies.get(pk)
-        if reply is None or reply.pk == parent.pk:
-            continue
-        if reply.conversation_id == parent.conversation_id and reply.reply_to_id != parent.pk:
-            reply.reply_to_id = parent.pk
-            changed.append(reply)
-    Message.objects.bulk_update(changed, ["reply_to"])
+    do_link_replies(links)
     return len(links)
 
 
