@@ -27,6 +27,7 @@
     document.dispatchEvent(new CustomEvent("balie:event", { detail: { name, data } }));
     const page = document.querySelector("[data-conversation-id]");
     const open = body.dataset.conversation || (page && page.dataset.conversationId);
+    if (name === "webchat_typing") { visitorTyping(page, open, data); return; }  // no refresh
     if (name === "agent_mentioned") {  // pushed to this agent only: a colleague named them
       announce(t("Je bent genoemd in een notitie", "You were mentioned in a note"));
       body.dispatchEvent(new CustomEvent("balie:conversation"));
@@ -84,6 +85,39 @@
       window.setTimeout(connect, delay);
     });
   }
+
+  /* ---- web chat typing, both ways (balie.channels.webchat) ---------------------------- */
+  let typingClear = null;
+  function visitorTyping(page, open, data) {
+    if (!page || !open || String(data.conversation_id) !== open) return;
+    let line = document.getElementById("visitor-typing");
+    if (!line) {
+      line = document.createElement("p");
+      line.id = "visitor-typing";
+      line.className = "balie-typing";
+      line.setAttribute("role", "status");
+      const composer = document.getElementById("reply-body");
+      const form = composer && composer.closest("form");
+      (form ? form.parentNode : page).insertBefore(line, form || null);
+    }
+    line.textContent = t("De bezoeker typt…", "The visitor is typing…");
+    window.clearTimeout(typingClear);
+    typingClear = window.setTimeout(() => { line.textContent = ""; }, 5000);
+  }
+  let typingSent = 0;
+  const noTyping = new Set();  // conversations that are not web chats (the server said 404)
+  document.addEventListener("input", (e) => {
+    if (!e.target || e.target.id !== "reply-body") return;
+    const page = document.querySelector("[data-conversation-id]");
+    const id = page && page.dataset.conversationId;
+    if (!id || noTyping.has(id) || Date.now() - typingSent < 3000) return;
+    typingSent = Date.now();
+    let csrf = "";
+    try { csrf = JSON.parse(body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; } catch (_) { /* none */ }
+    window.fetch("/webchat/typing/" + encodeURIComponent(id) + "/", {
+      method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin",
+    }).then((r) => { if (r.status === 404) noTyping.add(id); }).catch(() => {});
+  });
 
   /* ---- drafts ------------------------------------------------------------------------ */
   function bindDrafts(root) {
