@@ -10,6 +10,7 @@ import phonenumbers
 from balie.core.events import publish
 from balie.parties.events import PartyCreated
 from balie.parties.models import AddressKind, DigitalAddress, Party
+from balie.parties.normalise import normalise
 
 PHONE_KINDS = {AddressKind.PHONE, AddressKind.WHATSAPP}
 LABEL_LENGTH = DigitalAddress._meta.get_field("label").max_length or 128
@@ -73,7 +74,7 @@ def do_find_or_create_parties(
     }
     found_ids = {known[_key(s.primary)].party_id for s in senders if _key(s.primary) in known}
     parties = {
-        p.pk: p for p in Party.objects.select_for_update().filter(pk__in=found_ids).order_by("pk")
+        p.pk: p for p in Party.objects.select_for_update(no_key=True).filter(pk__in=found_ids).order_by("pk")
     }
     new: dict[tuple[str, str], Party] = {}
     for sender in senders:
@@ -118,6 +119,7 @@ def _complete(
                     value=claim.value,
                     verified=claim.verified,
                     label=claim.label[:LABEL_LENGTH],
+                    normalised=normalise(str(claim.kind), claim.value),  # bulk_create: no save()
                 )
                 added.append(known[_key(claim)])
             elif claim.label and known[_key(claim)].label != claim.label[:LABEL_LENGTH]:

@@ -33,6 +33,7 @@ from balie.core import clock
 from balie.core.events import batch
 from balie.parties.actions import AddressClaim, SenderIdentity
 from balie.parties.models import AddressKind
+from balie.parties.normalise import normalise_email
 
 log = structlog.get_logger(__name__)
 
@@ -145,7 +146,7 @@ def _store(channel: Channel, parsed: list[ParsedMail], counts: Counts) -> None:
             if parent is None or parent.conversation.status not in OPEN_FOR_INBOUND:
                 log.info("email_auto_reply_dropped", channel_id=channel.pk, why=mail.automatic)
                 continue
-        items.append((_identity(mail), _inbound(mail)))
+        items.append((_identity(mail, _answers_our_mail(mail, known)), _inbound(mail)))
         kept.append(mail)
     results = do_receive_messages(channel, items)
     attachments: list[Attachment] = []
@@ -161,10 +162,26 @@ def _store(channel: Channel, parsed: list[ParsedMail], counts: Counts) -> None:
     counts.threaded = _thread(channel, created, known)
 
 
-def _identity(mail: ParsedMail) -> SenderIdentity:
+def _identity(mail: ParsedMail, verified: bool = False) -> SenderIdentity:
     return SenderIdentity(
-        primary=AddressClaim(AddressKind.EMAIL, mail.sender, False), name=mail.sender_name
+        primary=AddressClaim(AddressKind.EMAIL, mail.sender, verified), name=mail.sender_name
     )
+
+
+def _answers_our_mail(mail: ParsedMail, known: dict[str, Message]) -> bool:
+    """A From address is verified once its owner answers a mail Balie sent to it: the reply
+    names Balie's Message-ID (a random uuid only that mailbox received) in In-Reply-To or
+    References, and the From is the address that mail went to (docs/parties.md). A subject
+    token (``[#B-12]``) is guessable and does not count; nor does a forwarded reply."""
+    sender = normalise_email(mail.sender)
+    for mid in mail.parents:
+        parent = known.get(mid)
+        if parent is None or parent.direction != Direction.OUTBOUND:
+            continue
+        address = parent.conversation.address
+        if sender and address is not None and normalise_email(address.value) == sender:
+            return True
+    return False
 
 
 def _inbound(mail: ParsedMail) -> InboundMessage:
@@ -202,7 +219,7 @@ def _known(channel: Channel, mails: list[ParsedMail]) -> dict[str, Message]:
     found: dict[str, Message] = {}
     if wanted:
         rows = Message.objects.filter(channel=channel, provider_id__in=wanted).select_related(
-            "conversation"
+            "conversation__address"
         )
         found = {m.provider_id: m for m in rows}
     tokens = {

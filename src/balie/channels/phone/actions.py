@@ -25,6 +25,7 @@ from balie.core.errors import InvalidInput, NotFound
 from balie.core.events import publish
 from balie.organisations.models import Agent
 from balie.parties.actions import AddressClaim, SenderIdentity
+from balie.parties.normalise import normalise_phone
 from balie.routing.actions import do_move_entry, do_withdraw_offers, lock_entry
 from balie.routing.engine import do_enqueue, record, route_entry
 from balie.routing.models import EntryState, Offer, OfferOutcome, QueueEntry
@@ -80,7 +81,11 @@ def do_receive_call(channel: Channel, task: CallTask) -> dict[str, Any]:
     with transaction.atomic():
         result = do_receive_message(
             channel,
-            SenderIdentity(primary=AddressClaim("phone", task.caller)),
+            # the PBX is authenticated and passes the network's caller id: verified when it
+            # is a real number (a withheld "anonymous" is not; docs/parties.md)
+            SenderIdentity(
+                primary=AddressClaim("phone", task.caller, bool(normalise_phone(task.caller)))
+            ),
             InboundMessage(
                 provider_id=f"call:{task.call_id}",
                 body="",
@@ -118,7 +123,7 @@ def _superseded(call: Call) -> bool:
 def _end_superseded(call: Call, at: datetime) -> Call:
     """End an earlier call whose conversation a later call carries: its own times only."""
     with transaction.atomic():
-        call = Call.objects.select_for_update().get(pk=call.pk)
+        call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
         call.ended_at = at
         if call.answered_at is None:
             call.abandoned = True
@@ -135,7 +140,7 @@ def _answer(call: Call, offer: Offer | None, at: datetime) -> Call:
     if offer is not None:
         do_accept_offer(offer.pk, Agent.objects.get(pk=offer.agent_id))
     with transaction.atomic():
-        call = Call.objects.select_for_update().get(pk=call.pk)
+        call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
         conversation = lock_conversation(call.conversation_id)
         call.answered_at, call.agent_id = at, conversation.assignee_id
         call.wait_s = max(0.0, (at - call.queued_at).total_seconds())
@@ -168,7 +173,7 @@ def do_call_event(channel: Channel, call_id: str, kind: str, at: datetime | None
         return _end_superseded(call, at)  # the caller's later call keeps the conversation
     if kind in ("abandoned", "ended") and call.ended_at is None:
         with transaction.atomic():
-            call = Call.objects.select_for_update().get(pk=call.pk)
+            call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
             entry = lock_entry(call.conversation_id)  # before the conversation (lock order)
             conversation = lock_conversation(call.conversation_id)
             call.ended_at = at
