@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import structlog
 import uvicorn
@@ -51,17 +52,31 @@ def build_server(host: str, port: int) -> uvicorn.Server:
     return _Server(config)
 
 
+def start_mail_watcher() -> Any:
+    """The IMAP watchers beside a worker (None when ``BALIE_EMAIL_WATCH`` is off)."""
+    if not settings.EMAIL_WATCH:
+        return None
+    from balie.channels.email.watcher import MailWatcher
+
+    return MailWatcher().start()
+
+
 def serve(*, host: str, port: int, migrate: bool = False) -> int:
-    """Serve HTTP until interrupted; run the worker in-process unless configured off."""
+    """Serve HTTP until interrupted; run the worker (and the IMAP watchers) in-process
+    unless configured off."""
     if migrate:
         call_command("migrate", verbosity=0)
     worker = InProcessWorker() if settings.IN_PROCESS_WORKER else None
+    watcher = None
     if worker:
         worker.start()
+        watcher = start_mail_watcher()
     log.info("server_started", host=host, port=port, in_process_worker=bool(worker))
     try:
         build_server(host, port).run()
     finally:
+        if watcher:
+            watcher.stop()
         if worker:
             worker.stop()
     return 0
@@ -77,7 +92,10 @@ def run_worker(*, queues: list[str]) -> int:
         signal.signal(sig, lambda *_: stop.set())
     worker = InProcessWorker(poll_seconds=0.1, queues=queues)
     worker.start()
+    watcher = start_mail_watcher()
     log.info("worker_process_started", queues=queues)
     stop.wait()
+    if watcher:
+        watcher.stop()
     worker.stop()
     return 0

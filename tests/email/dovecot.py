@@ -69,7 +69,9 @@ def free_port() -> int:
 class Dovecot:
     """One Dovecot instance: ``start``, ``stop``, ``restart`` (same port and mail)."""
 
-    def __init__(self) -> None:
+    def __init__(self, extra: str = "") -> None:
+        """``extra``: lines added to the configuration (``imap_capability = …`` to offer a
+        server without IDLE)."""
         # its own folder: Dovecot's unprivileged users must traverse every parent of it
         self.root = root = Path(tempfile.mkdtemp(prefix="balie-dovecot-"))
         root.chmod(0o755)
@@ -93,6 +95,8 @@ class Dovecot:
                 login_user=login_user,
                 internal_user=internal.pw_name,
             )
+            + extra
+            + "\n"
         )
         if os.geteuid() == 0:
             os.chown(root / "mail", self.uid, self.gid)

@@ -282,6 +282,12 @@ BALIE_EMAIL_MAX_ATTACHMENT_BYTES = int(
         "Largest e-mail attachment kept; a larger one is left out with a note on the message.",
     )
 )
+EMAIL_WATCH = env_bool(
+    "BALIE_EMAIL_WATCH",
+    True,
+    "Watch the IMAP mailboxes of the e-mail channels (IDLE, or polling where the server has "
+    "none) from the worker of `balie serve` and `balie worker`, one process per mailbox.",
+)
 WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True

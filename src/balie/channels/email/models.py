@@ -36,6 +36,10 @@ class MailboxCursor(models.Model):
     uidvalidity = models.BigIntegerField(_("UIDVALIDITY"), default=0)
     last_uid = models.BigIntegerField(_("last UID read"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    #: the IDLE watcher that keeps this mailbox read (``host:pid``), until its lease lapses;
+    #: the periodic poll and other processes' watchers leave a leased mailbox alone
+    watched_by = models.CharField(_("watched by"), max_length=200, blank=True)
+    watched_until = models.DateTimeField(_("watched until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("mailbox cursor")
