@@ -244,6 +244,8 @@
     renderTopics(frame.topics || []);
     renderAvailability(frame.availability || {});
     if (chatting || topic || !(frame.topics || []).length) showChat(); else showTopics();
+    // the first time: focus waited on the close button while connecting; move it in now
+    if (!dialog.hidden && document.activeElement === closeBtn && !frame.resumed) focusFirst();
     pending.forEach((f) => send(f));  // what was written while offline goes now, once
     window.clearInterval(heartbeat);
     heartbeat = window.setInterval(() => send({ type: "ping" }), 25000);
@@ -310,6 +312,7 @@
   }
   function onAck(frame) {
     pending.delete(frame.client_id);
+    chatting = true;
     const li = log.querySelector(`[data-client-id="${CSS.escape(frame.client_id)}"]`);
     if (li) {
       li.dataset.id = frame.id;
@@ -345,9 +348,12 @@
     launcher.setAttribute("aria-expanded", "true");
     root.dataset.open = "true";
     if (!socket) connect();
-    const first = !topicsBox.hidden ? topicsList.querySelector("input:checked") : input;
-    (first || closeBtn).focus();
+    focusFirst();
     confirmSeen();
+  }
+  function focusFirst() {  // the topic choice, else the message box, else (not ready) close
+    const first = !topicsBox.hidden ? topicsList.querySelector("input:checked") : (!form.hidden ? input : null);
+    (first || closeBtn).focus();
   }
   function close() {
     dialog.hidden = true;
