@@ -79,6 +79,12 @@ def run_demo(*, port: int = 8000, rate_per_minute: float = 6.0, config: str | No
     ).start()
     # Demo wiring: the WhatsApp channel talks to the local Graph API simulator, not to Meta.
     whatsapp.configure(whatsapp_channel)
+    # Demo wiring: a web chat whose example page Balie serves (its own origin is allowed).
+    webchat = Channel.objects.filter(kind="webchat").order_by("pk").first() or Channel(
+        organisation_id=form.organisation_id, kind="webchat", key="webchat", name="Webchat"
+    )
+    webchat.settings = {**webchat.settings, "example_page": True}
+    webchat.save()
     supervisor = Agent.objects.filter(is_supervisor=True).select_related("user").first()
     agent = Agent.objects.filter(is_supervisor=False).select_related("user").order_by("pk").first()
     # Stored as a digest only: this line is the one time the demo's API token can be read.
@@ -92,6 +98,7 @@ def run_demo(*, port: int = 8000, rate_per_minute: float = 6.0, config: str | No
         f"  API:        http://127.0.0.1:{port}/api/v1/  Authorization: Token {api_token}\n"
         f"  OpenAPI:    http://127.0.0.1:{port}/api/v1/schema/\n"
         f"  WhatsApp:   Graph API simulator on {whatsapp.root_url}\n"
+        f"  Web chat:   http://127.0.0.1:{port}/webchat/example/{webchat.key}/  (the widget)\n"
         f"  citizens write about {rate_per_minute:g} web-form messages a minute and a WhatsApp\n"
         f"  message every {whatsapp_every:g} s. Ctrl-C stops.\n",
         flush=True,
