@@ -126,7 +126,8 @@ def test_the_example_page_shows_the_one_script_tag_only_where_allowed(webchat, s
     page = client.get("/webchat/example/chat/?lang=en")
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'data-channel="chat"' in html and "/static/webchat/widget.js" in html
+    assert 'data-channel="chat"' in html
+    assert "/static/webchat/widget.js" in html
     assert '<html lang="en">' in html
 
 

@@ -91,7 +91,8 @@ def test_the_transcript_goes_through_the_email_channels_smtp_server(
     assert sent["Auto-Submitted"] == "auto-generated"
     assert "info@testdam.example" in sent["From"]
     text = sent.get_content()
-    assert "Wanneer is het open?" in text and "Morgen om 9 uur." in text
+    assert "Wanneer is het open?" in text
+    assert "Morgen om 9 uur." in text
     assert AuditEntry.objects.filter(action="webchat_transcript_requested").count() == 1
 
 
@@ -102,7 +103,8 @@ def test_without_an_email_channel_django_mail_sends_it(webchat, agent, settings)
     run_ready_tasks()
     [sent] = mail.outbox
     assert sent.to == ["jan@voorbeeld.nl"]
-    assert "Morgen om 9 uur." in sent.body and sent.subject.startswith("Uw chatgesprek")
+    assert "Morgen om 9 uur." in sent.body
+    assert sent.subject.startswith("Uw chatgesprek")
 
 
 def test_a_transcript_to_a_bad_address_is_refused(webchat, agent):

@@ -84,9 +84,11 @@ def test_visitor_and_agent_chat_through_a_network_drop(
         page.fill("#reply-body", "Heeft u nog een vraag?")
         page.locator("#reply-body").press("Control+Enter")
         answer = _wait_for(
-            lambda: Message.objects.filter(body="Heeft u nog een vraag?")
-            .exclude(delivery_status=DeliveryStatus.PENDING)
-            .first()
+            lambda: (
+                Message.objects.filter(body="Heeft u nog een vraag?")
+                .exclude(delivery_status=DeliveryStatus.PENDING)
+                .first()
+            )
         )
         assert answer.delivery_status == DeliveryStatus.SENT  # sent, not yet on the screen
         visitor_context.set_offline(False)

@@ -34,7 +34,9 @@ class WebchatAdapter(ChannelAdapter):
     def send(self, message: Message) -> SendResult:
         sessions = sessions_of(message.conversation)
         if not sessions:
-            raise SendError("no_visitor", "the conversation has no web chat visitor", retryable=False)
+            raise SendError(
+                "no_visitor", "the conversation has no web chat visitor", retryable=False
+            )
         for session in sessions:
             push.notify(session.group, {"type": "webchat.outbound", "message_id": message.pk})
         return SendResult(provider_id=f"webchat:{message.uuid}")

@@ -109,4 +109,6 @@ def origin_of(url: str) -> str:
 
 def _int(raw: dict[str, Any], key: str, default: int) -> int:
     value = raw.get(key, default)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+    return (
+        value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+    )

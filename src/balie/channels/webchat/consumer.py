@@ -71,8 +71,7 @@ def client_address(scope: dict[str, Any]) -> str:
     return forwarded[-count] if len(forwarded) >= count else peer
 
 
-@database_sync_to_async
-def _channel(key: str) -> Channel | None:
+def _channel_of(key: str) -> Channel | None:
     return (
         Channel.objects.select_related("organisation", "team")
         .filter(key=key, kind="webchat", is_active=True)
@@ -97,7 +96,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     async def connect(self) -> None:
         key = str(self.scope["url_route"]["kwargs"].get("key", ""))
         self.ip = client_address(self.scope)
-        channel = await _channel(key)
+        channel = await _sync(_channel_of)(key)
         await self.accept()
         if channel is None:
             await self._refuse(4404, "unknown_channel", "this chat does not exist or is closed")

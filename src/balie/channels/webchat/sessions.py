@@ -144,7 +144,9 @@ def check_upload(channel: Channel, name: str, content_type: str, size: int) -> N
             limit=limits.max_upload_bytes,
         )
     if content_type.lower() not in limits.upload_types:
-        raise VisitorError("file_type", "this type of file is not accepted", types=limits.upload_types)
+        raise VisitorError(
+            "file_type", "this type of file is not accepted", types=limits.upload_types
+        )
     if not name.strip():
         raise VisitorError("bad_frame", "a file needs a name")
 
@@ -265,7 +267,9 @@ def frame_of(message: Message) -> dict[str, Any]:
     }
 
 
-def messages_after(session: VisitorSession, last_id: int, *, only: int | None = None) -> list:
+def messages_after(
+    session: VisitorSession, last_id: int, *, only: int | None = None
+) -> list[dict[str, Any]]:
     """The frames the widget has not seen: messages after ``last_id`` (the newest
     ``RESYNC_LIMIT``), and message ``only`` whatever its id (a push about one reply)."""
     rows = visible_messages(session)
