@@ -85,6 +85,9 @@ def run_demo(*, port: int = 8000, rate_per_minute: float = 6.0, config: str | No
     )
     webchat.settings = {**webchat.settings, "example_page": True}
     webchat.save()
+    from balie.channels.email.demo import start_demo_mail  # sample mails, a local SMTP sink
+
+    mail = start_demo_mail(Channel.objects.filter(kind="email").order_by("pk").first())
     supervisor = Agent.objects.filter(is_supervisor=True).select_related("user").first()
     agent = Agent.objects.filter(is_supervisor=False).select_related("user").order_by("pk").first()
     # Stored as a digest only: this line is the one time the demo's API token can be read.
@@ -99,6 +102,7 @@ def run_demo(*, port: int = 8000, rate_per_minute: float = 6.0, config: str | No
         f"  OpenAPI:    http://127.0.0.1:{port}/api/v1/schema/\n"
         f"  WhatsApp:   Graph API simulator on {whatsapp.root_url}\n"
         f"  Web chat:   http://127.0.0.1:{port}/webchat/example/{webchat.key}/  (the widget)\n"
+        f"{mail.describe()}\n"
         f"  citizens write about {rate_per_minute:g} web-form messages a minute and a WhatsApp\n"
         f"  message every {whatsapp_every:g} s. Ctrl-C stops.\n",
         flush=True,
@@ -115,3 +119,4 @@ def run_demo(*, port: int = 8000, rate_per_minute: float = 6.0, config: str | No
     finally:
         citizens.stop()
         whatsapp.stop()
+        mail.stop()

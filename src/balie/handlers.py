@@ -38,6 +38,9 @@ HANDLERS: dict[str, list[Handler]] = {
     "calendar_changed": [Handler("balie.sla.handlers.on_calendar_changed")],
     "agent_presence_changed": [Handler("balie.routing.handlers.on_presence_changed")],
     "message_received": [
+        # first of all: personal data is masked before routing offers the conversation to
+        # anyone (until then every screen masks it on the fly: balie.privacy.display)
+        Handler("balie.privacy.handlers.on_messages_received", batch=True, priority=20),
         # before routing (priority): the conversation's language is known when it decides
         Handler("balie.replies.enrichment.on_messages_received", batch=True, priority=10),
         Handler(
@@ -47,7 +50,6 @@ HANDLERS: dict[str, list[Handler]] = {
         ),
         Handler("balie.backoffice.afterhours.on_messages_received", batch=True),
         Handler("balie.sla.handlers.on_messages_received", batch=True),
-        Handler("balie.privacy.handlers.on_messages_received", batch=True),
     ],
     "backoffice_task_changed": [
         Handler(

@@ -17,6 +17,7 @@ from balie.privacy.models import (
     ChannelPolicy,
     Finding,
     PrivacySettings,
+    Scanned,
     SealedOriginal,
     SpecialConversation,
 )
@@ -109,16 +110,27 @@ def test_batch_query_count(whatsapp, events, django_assert_max_num_queries) -> N
     assert Advice.objects.count() == 10
 
 
-def test_messages_without_findings_cost_one_query(
+def test_messages_without_findings_cost_three_queries(
     whatsapp, events, django_assert_num_queries
 ) -> None:  # type: ignore[no-untyped-def]
-    """Nothing found: one read, no writes."""
+    """Nothing found on an unsafe channel: one read, the policies, one INSERT of the marks."""
     ids = [
         receive(whatsapp, f"Goedemorgen {n}", email=f"b{n}@example.nl").message.pk
         for n in range(20)
     ]
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3):
         scanned(events, ids)
+    assert Scanned.objects.filter(message_id__in=ids).count() == 20
+
+
+def test_safe_channel_without_findings_writes_nothing(
+    channel, events, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    """Nothing found on a safe channel: one read and the policies; no scan marks."""
+    ids = [receive(channel, f"Goedemorgen {n}").message.pk for n in range(5)]
+    with django_assert_num_queries(2):
+        scanned(events, ids)
+    assert not Scanned.objects.exists()
 
 
 def test_special_category_goes_to_the_designated_team(whatsapp, organisation, events) -> None:  # type: ignore[no-untyped-def]
@@ -140,10 +152,10 @@ def test_sealed_original_for_supervisors_only_and_audited(whatsapp, organisation
     plain = factories.AgentFactory(organisation=organisation)
     request = RequestFactory().get("/")
     request.user = supervisor.user
-    assert unseal(request, message.pk) == TEXT
+    assert unseal(request, message.pk, "klacht") == TEXT
     request.user = plain.user
     with pytest.raises(Forbidden):
-        unseal(request, message.pk)
+        unseal(request, message.pk, "nieuwsgierig")
     results = list(
         AuditEntry.objects.filter(action="privacy.unseal").values_list("result", flat=True)
     )

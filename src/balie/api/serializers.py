@@ -12,6 +12,7 @@ from balie.conversations.workflow import Status
 from balie.core.converters import MAX_ID
 from balie.organisations.models import Agent, Presence
 from balie.parties.models import DigitalAddress, Party
+from balie.privacy.display import displayed_bodies, displayed_body
 
 
 def id_field(**kwargs: Any) -> serializers.IntegerField:
@@ -76,11 +77,28 @@ class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
         fields = ["id", "filename", "content_type", "size"]
 
 
+class MessageListSerializer(serializers.ListSerializer[Message]):
+    """A page of messages: their texts as shown worked out once for the page (a fixed number
+    of queries, ``balie.privacy.display``)."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        items = list(data.all() if hasattr(data, "all") else data)
+        self._context["bodies"] = displayed_bodies(items)
+        return super().to_representation(items)
+
+
 class MessageSerializer(serializers.ModelSerializer[Message]):
     attachments = AttachmentSerializer(many=True, read_only=True)
+    #: masked while the privacy scan of a received message is pending
+    body = serializers.SerializerMethodField()
+
+    def get_body(self, message: Message) -> str:
+        bodies = self.context.get("bodies") or {}
+        return bodies[message.pk] if message.pk in bodies else displayed_body(message)
 
     class Meta:
         model = Message
+        list_serializer_class = MessageListSerializer
         fields = [
             "id", "uuid", "direction", "body", "author", "reply_to", "provider_id",
             "delivery_status", "error_code", "error_text", "sent_at", "delivered_at", "read_at",

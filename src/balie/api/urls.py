@@ -17,8 +17,11 @@ urlpatterns = [
     path("routing/", include("balie.api.routing_views")),
     path("conduct/", include("balie.api.conduct_views")),
     path("privacy/", include("balie.api.rights_views")),
+    path("privacy/", include("balie.api.privacy_unseal")),
     path("phone/", include("balie.api.phone_views")),
     path("replies/", include("balie.replies.api")),
     path("backoffice/", include("balie.backoffice.api")),
+    # before the router: its parties/<pk>/ would take "merges"
+    path("parties/", include("balie.api.parties_views")),
     path("", include(router.urls)),
 ]

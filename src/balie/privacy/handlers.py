@@ -23,15 +23,17 @@ from balie.conversations.models import Direction, Message
 from balie.core import clock
 from balie.core.events import batch
 from balie.privacy.detection import REDIRECT_KINDS, SPECIAL_KINDS, Span, detect
+from balie.privacy.display import guarded
 from balie.privacy.models import (
     Advice,
     AtRest,
     Finding,
     PrivacySettings,
+    Scanned,
     SealedOriginal,
     SpecialConversation,
 )
-from balie.privacy.policy import default, policies
+from balie.privacy.policy import Policy, default, policies
 
 log = structlog.get_logger(__name__)
 
@@ -46,27 +48,38 @@ class Found(NamedTuple):
 
 
 def on_messages_received(evts: Sequence[MessageReceived]) -> None:
-    """Scan the received messages; one read, then writes only where something was found."""
-    rows = (
+    """Scan the received messages; one read, then writes only where something was found or
+    a guarded channel's message must be marked scanned (:mod:`balie.privacy.display`)."""
+    rows = list(
         Message.objects.filter(pk__in=[e.message_id for e in evts], direction=Direction.INBOUND)
         .exclude(body="")
         .values_list(
             "pk", "body", "conversation_id", "conversation__organisation_id", "channel__kind"
         )
     )
+    if not rows:
+        return
+    rules = policies({organisation_id for _, _, _, organisation_id, _ in rows})
     found: list[Found] = []
+    scanned: list[int] = []
     for pk, body, conversation_id, organisation_id, kind in rows:
+        if guarded(rules.get((organisation_id, kind)) or default(kind)):
+            scanned.append(pk)
         spans = detect(body)
         if spans:
             found.append(Found(pk, body, conversation_id, organisation_id, kind, spans))
     if found:
-        _store(found)
+        _store(found, rules, scanned)
+    elif scanned:  # nothing to mask: the marks alone (one INSERT)
+        Scanned.objects.bulk_create(
+            [Scanned(message_id=pk) for pk in scanned], ignore_conflicts=True
+        )
 
 
-def _store(found: list[Found]) -> None:
+def _store(found: list[Found], rules: dict[tuple[int, str], Policy], scanned: list[int]) -> None:
+    """Write what the scan found; the scan marks go in the same transaction as the masking,
+    so a message is never marked scanned before its text is masked."""
     now = clock.now()
-    organisations = {f.organisation_id for f in found}
-    rules = policies(organisations)
     findings: list[Finding] = []
     advice: list[Advice] = []
     sealed: list[SealedOriginal] = []
@@ -112,6 +125,9 @@ def _store(found: list[Found]) -> None:
             do_mask_messages(spans_of, organisation_id=organisation_id)
         if special:
             _mark_special(special, now)
+        Scanned.objects.bulk_create(
+            [Scanned(message_id=pk) for pk in scanned], ignore_conflicts=True
+        )
     log.info(
         "privacy_scanned",
         messages=len(found),

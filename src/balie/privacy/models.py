@@ -200,3 +200,21 @@ class CallbackRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation_id} ({self.state})"
+
+
+class Scanned(models.Model):
+    """A received message on a guarded channel (unsafe, masked at rest) that the scan on
+    receipt has handled: written in the transaction that masks it. Until this row exists,
+    :func:`balie.privacy.display.displayed_body` masks the text on the fly, so nobody sees
+    personal data the scan has not yet masked."""
+
+    message = models.OneToOneField(
+        "conversations.Message", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+
+    class Meta:
+        verbose_name = _("scanned message")
+        verbose_name_plural = _("scanned messages")
+
+    def __str__(self) -> str:
+        return str(self.message_id)

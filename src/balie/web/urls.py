@@ -14,6 +14,7 @@ from balie.web.views import (
     inbox,
     offers,
     presence,
+    privacy_sealed,
     rights,
     supervisor,
 )
@@ -41,6 +42,11 @@ urlpatterns = [
     path("gesprekken/<id:pk>/overdragen/", conversation_actions.transfer, name="transfer"),
     path("gesprekken/<id:pk>/gegevens/", conversation_actions.facts, name="facts"),
     path("gesprekken/<id:pk>/privacy/", privacy_panel.accept, name="privacy_accept"),
+    path(
+        "gesprekken/<id:pk>/berichten/<id:message_id>/origineel/",
+        privacy_sealed.unseal_message,
+        name="privacy_unseal",
+    ),
     path("privacy/terugbellen/", privacy_panel.callbacks, name="privacy_callbacks"),
     path(
         "privacy/terugbellen/<id:pk>/gebeld/",

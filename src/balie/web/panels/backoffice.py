@@ -29,6 +29,7 @@ from balie.conversations.workflow import Status
 from balie.core import clock
 from balie.core.errors import BalieError, WorkflowViolation
 from balie.organisations.models import Team
+from balie.privacy.display import displayed_bodies
 from balie.web.panels import Panel, register
 from balie.web.views.backoffice import STATE_LABELS, due_state
 
@@ -74,6 +75,9 @@ def forward_context(request: HttpRequest, conversation: Conversation) -> dict[st
         .order_by("-created_at", "-pk")[:CHOICES]
     )[::-1]
     last_inbound = next((m.pk for m in reversed(messages) if m.direction == "inbound"), None)
+    shown = displayed_bodies(messages)  # masked while the privacy scan is pending
+    for m in messages:  # shown only, never saved
+        m.body = shown[m.pk]
     return {
         "conversation": conversation,
         "teams": list(

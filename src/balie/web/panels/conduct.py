@@ -23,6 +23,7 @@ from balie.conversations import access
 from balie.conversations.models import Conversation, Message
 from balie.core import clock
 from balie.core.errors import BalieError
+from balie.privacy.display import displayed_bodies
 from balie.web.panels import Panel, register
 from balie.web.views.errors import TEXTS
 
@@ -55,7 +56,8 @@ def flagged_messages(conversation: Conversation) -> list[dict[str, Any]]:
         .order_by("-message_id")
         .values_list("message_id", "triggers")[:FLAGGED]
     )
-    bodies = dict(Message.objects.filter(pk__in=[r[0] for r in rows]).values_list("pk", "body"))
+    # masked while the privacy scan is pending (balie.privacy.display)
+    bodies = displayed_bodies(Message.objects.filter(pk__in=[r[0] for r in rows]))
     return [
         {
             "id": message_id,

@@ -138,4 +138,10 @@ def older(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     trail.record(request=request, action="view_messages", obj=conversation)
     page = tl.before(conversation, cursor)
-    return render(request, "web/_older.html", {"conversation": conversation, "timeline": page})
+    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
+    context = {
+        "conversation": conversation,
+        "timeline": page,
+        "may_supervise": workspace.is_supervisor,
+    }
+    return render(request, "web/_older.html", context)

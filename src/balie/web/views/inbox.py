@@ -30,6 +30,7 @@ from balie.conversations.search import search_conversations
 from balie.conversations.workflow import Status
 from balie.core import clock
 from balie.organisations.models import Agent, Topic
+from balie.privacy.display import Text, displayed_texts
 from balie.sla.clocks import state_at
 from balie.web.views.common import EVERYONE, Role, Workspace, workspace_view
 
@@ -132,10 +133,23 @@ def with_preview(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
         .prefetch_related("labels")
         .annotate(
             last_body=Subquery(last.order_by("-pk").values("body")[:1]),
+            last_id=Subquery(last.order_by("-pk").values("pk")[:1]),
+            last_direction=Subquery(last.order_by("-pk").values("direction")[:1]),
             sla_due=F("sla_clock__due_at"),  # the same join as the sort: no extra query
             sla_warn=F("sla_clock__warn_at"),
         )
     )
+
+
+def shown_previews(rows: Any) -> None:
+    """The previews as a person may see them: masked while the privacy scan of a received
+    last message is pending (``balie.privacy.display``; at most three queries a page)."""
+    rows = [r for r in rows if getattr(r, "last_id", None)]
+    texts = [Text(r.last_id, r.last_direction, r.last_body or "", r.channel_id) for r in rows]
+    channels = {r.channel_id: (r.channel.kind, r.organisation_id) for r in rows}
+    shown = displayed_texts(texts, channels)
+    for row in rows:
+        row.last_body = shown[row.last_id]
 
 
 def current_id(request: HttpRequest) -> int | None:
@@ -177,6 +191,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     for row in page:  # on time, due soon or overdue, now
         row.sla_state = state_at(row.sla_due, row.sla_warn, now)  # type: ignore[attr-defined]
+    shown_previews(page.object_list)
     workspace.views = nav_views(request, view)
     query = request.GET.copy()
     for key in ("page", "current"):

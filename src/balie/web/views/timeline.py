@@ -22,6 +22,8 @@ from balie.conversations.models import (
     StatusChange,
 )
 from balie.organisations.models import Agent, Team, Topic
+from balie.privacy.display import displayed_bodies
+from balie.privacy.sealed import sealed_among
 from balie.routing.models import RoutingRecord
 from balie.web import labels
 
@@ -41,13 +43,16 @@ ROUTING_KINDS = (
 @dataclass
 class Entry:
     """One line of the timeline: a message (with its attachments' download facts), or a small
-    system event."""
+    system event. For a message, ``text`` and ``quote`` are its text and the text it replies
+    to as shown (``balie.privacy.display``); ``sealed``: its original may be unsealed."""
 
     at: datetime
     message: Message | None = None
     text: str = ""
     actor: str = ""
     reason: str = ""
+    quote: str = ""
+    sealed: bool = False
     files: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -103,7 +108,22 @@ def _page(
     messages = found[:limit][::-1]
     since = messages[0].created_at if messages and has_older else None
     files = _files([m.pk for m in messages])
-    entries = [Entry(at=m.created_at, message=m, files=files.get(m.pk, [])) for m in messages]
+    # the texts as a person may see them (masked while the privacy scan is pending)
+    quoted = [m.reply_to for m in messages if m.reply_to is not None]
+    channel = {conversation.channel_id: (conversation.channel.kind, conversation.organisation_id)}
+    shown = displayed_bodies([*messages, *quoted], channel)
+    sealed = sealed_among(messages)
+    entries = [
+        Entry(
+            at=m.created_at,
+            message=m,
+            text=shown[m.pk],
+            quote=shown.get(m.reply_to_id or 0, ""),
+            sealed=m.pk in sealed,
+            files=files.get(m.pk, []),
+        )
+        for m in messages
+    ]
     entries += history(conversation, since=since, until=until)
     entries.sort(key=lambda e: (e.at, e.message is not None))
     return Page(
