@@ -51,6 +51,8 @@ def validate_channel(v: Validator, raw: Any, path: Path, teams: set[str]) -> Cha
         secrets[name] = {k: str(val) for k, val in ref.items()}
     if kind == "email":
         _email_settings(v, settings, (*path, "settings"))
+    if kind == "webchat":
+        _webchat_settings(v, settings, (*path, "settings"))
     templates = _templates(v, t.get("templates", []), (*path, "templates"))
     if templates and kind != "whatsapp":
         v.problem((*path, "templates"), "only WhatsApp channels have message templates")
@@ -82,6 +84,38 @@ def _email_settings(v: Validator, settings: dict[str, Any], path: Path) -> None:
     boxes = settings.get("imap_mailboxes", ["INBOX"])
     if not (isinstance(boxes, list) and boxes and all(isinstance(b, str) and b for b in boxes)):
         v.problem((*path, "imap_mailboxes"), 'must be a list of mailbox names, e.g. ["INBOX"]')
+
+
+def _webchat_settings(v: Validator, settings: dict[str, Any], path: Path) -> None:
+    """A web chat's settings (docs/channels.md, "Web chat"): origins, topics, limits."""
+    origins = settings.get("allowed_origins", [])
+    if not (
+        isinstance(origins, list)
+        and all(
+            isinstance(o, str) and (o == "*" or re.match(r"^https?://[^/]+$", o)) for o in origins
+        )
+    ):
+        v.problem(
+            (*path, "allowed_origins"), 'must be a list like ["https://www.gemeente.example"]'
+        )
+    topics = settings.get("topics", [])
+    if not (
+        isinstance(topics, list)
+        and all(isinstance(t, dict) and isinstance(t.get("code"), str) for t in topics)
+    ):
+        v.problem(
+            (*path, "topics"), 'must be a list like [{ code = "paspoort", nl = "…", en = "…" }]'
+        )
+    for key in (
+        "max_upload_bytes",
+        "messages_per_minute",
+        "ip_messages_per_minute",
+        "ip_connections_per_minute",
+        "max_message_chars",
+    ):
+        value = settings.get(key, 1)
+        if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            v.problem((*path, key), "must be a positive whole number")
 
 
 _TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
