@@ -131,6 +131,7 @@ OTHER = {
     "conduct-block-decline": "tests/conduct/test_blocking.py",
     "conduct-block-lift": "tests/conduct/test_api.py (supervisors only)",
     "privacy-party-export": "tests/retention/test_rights.py (supervisors; 403, 404)",
+    "privacy-message-unseal": "tests/privacy/test_unseal.py (supervisors; 400, 403 audited, 404)",
     "backoffice-tasks": "tests/backoffice/test_api.py (lists what access.visible_tasks shows)",
     "backoffice-task": "tests/backoffice/test_api.py::test_access_through_the_api",
     "backoffice-answer": "tests/backoffice/test_api.py::test_access_through_the_api",
@@ -139,6 +140,9 @@ OTHER = {
     "phone-tasks": "tests/phone/test_app.py (the channel's PBX token, no user: 401 otherwise)",
     "phone-events": "tests/phone/test_app.py (the channel's PBX token, no user: 401 otherwise)",
     "replies": "tests/replies/test_library.py (the organisation's own library only)",
+    "parties-merge-suggestions": "tests/parties/test_api.py (supervisors; agents 403)",
+    "parties-merges": "tests/parties/test_api.py (supervisors; another organisation 404)",
+    "parties-merge-undo": "tests/parties/test_api.py (supervisors; another organisation 404)",
 }
 #: The URL prefixes whose every route must have a row.
 API_PREFIXES = ("api/", "routing/", "attachments/")

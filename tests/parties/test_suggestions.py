@@ -96,3 +96,34 @@ def test_suggestions_take_two_queries_however_many_parties(world) -> None:  # ty
         found = suggestions(world.org.pk)
     assert len(found) == 30
     assert len(queries) == 2
+
+
+def _mail(sender: str, message_id: str, in_reply_to: str = "") -> bytes:
+    reply = f"In-Reply-To: {in_reply_to}\r\n" if in_reply_to else ""
+    return (
+        f"From: Jan Jansen <{sender}>\r\nTo: balie@gemeente.example\r\nSubject: Paspoort\r\n"
+        f"Message-ID: {message_id}\r\n{reply}Date: Mon, 30 Nov 2026 10:00:00 +0100\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nDank u, het is gelukt.\r\n"
+    ).encode()
+
+
+def test_an_email_address_is_verified_once_its_owner_answers_balie(world) -> None:  # type: ignore[no-untyped-def]
+    """A first mail leaves the From unverified; a reply naming Balie's Message-ID of a mail
+    sent to that address verifies it; a reply from another address does not."""
+    from balie.channels.email.intake import RawMail, ingest
+    from balie.conversations.models import Direction, Message
+
+    ingest(world.mail, [RawMail(_mail("Jan@Example.nl", "<eerste@mail.example>"))])
+    address = DigitalAddress.objects.get(normalised="jan@example.nl")
+    assert address.verified is False
+    conversation = address.party.conversations.get()
+    ours = "<0b5c1a7e-balie@gemeente.example>"
+    Message.objects.create(  # the reply Balie's outbox sent (provider id: our Message-ID)
+        conversation=conversation, channel=world.mail, direction=Direction.OUTBOUND,
+        body="Uw paspoort ligt klaar.", provider_id=ours,
+    )  # fmt: skip
+    ingest(world.mail, [RawMail(_mail("collega@example.nl", "<doorgestuurd@x>", ours))])
+    assert DigitalAddress.objects.get(normalised="collega@example.nl").verified is False
+    ingest(world.mail, [RawMail(_mail("jan@example.nl", "<antwoord@mail.example>", ours))])
+    address.refresh_from_db()
+    assert address.verified is True
