@@ -37,7 +37,7 @@ class Sink:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         mail = message_from_bytes(envelope.content, policy=policy.default)
-        self.received = [*self.received[-(KEPT - 1) :], mail]  # type: ignore[list-item]
+        self.received = [*self.received[-(KEPT - 1) :], mail]
         log.info("demo_mail_sent", to=str(mail.get("To", "")), subject=str(mail["Subject"]))
         return "250 2.0.0 delivered to the demo sink"
 
