@@ -163,3 +163,18 @@ def test_a_tone_cue_publishes_speech_analysed(whatsapp, agent, run_tasks, events
     receive(whatsapp, "ok", name="Maria Jansen")
     run_tasks()
     assert len(events.named("speech_analysed")) == 1
+
+
+def test_balies_template_notice_is_sent_in_the_conversations_tone(whatsapp, agent) -> None:  # type: ignore[no-untyped-def]
+    """The notice sender (back office terms outside the window) names 'afspraak' and queues
+    the je variant for a je conversation, with its parameters."""
+    from balie.web.panels.backoffice import send_whatsapp_template
+
+    conversation = _conversation(whatsapp, agent)
+    check_choose_tone(conversation.pk, "je", actor=agent)
+    with transaction.atomic():
+        message = send_whatsapp_template(
+            lock_conversation(conversation.pk), "afspraak", "nl", ["Maria", "3 maart"], {}
+        )
+    assert message.metadata["whatsapp"]["template"]["name"] == "afspraak_je"
+    assert message.body == "Hoi Maria, je afspraak is op 3 maart."

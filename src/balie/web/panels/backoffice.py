@@ -115,17 +115,15 @@ def send_whatsapp_template(
     parameters: list[str],
     meta: dict[str, Any],
 ) -> Message:
-    """Queue the organisation's approved WhatsApp template ``name`` in ``language`` (or the
-    template's only language) with as many ``parameters`` as it takes. Precondition: inside a
-    transaction, ``conversation`` locked."""
+    """Queue the organisation's approved WhatsApp template ``name`` in ``language`` (else
+    Dutch, else the template's only language) and in the variant of the conversation's tone
+    (``<name>_u``/``<name>_je``, docs/workspace.md), with as many ``parameters`` as it takes.
+    Precondition: inside a transaction, ``conversation`` locked."""
     if conversation.channel.kind != "whatsapp":
         raise WorkflowViolation("this channel has no message templates", code="template")
-    from balie.channels.whatsapp.templates import render, usable_templates
+    from balie.channels.whatsapp.templates import render, variant_named
 
-    found = [t for t in usable_templates(conversation.channel) if t.name == name]
-    template = next((t for t in found if t.language.startswith(language)), None) or (
-        found[0] if found else None
-    )
+    template = variant_named(conversation, name, language)
     if template is None:
         raise WorkflowViolation(
             f"the template {name!r} is not approved for this channel", code="template"
