@@ -80,7 +80,9 @@ def _channel_of(key: str) -> Channel | None:
 
 
 def _sync(fn: Any) -> Any:
-    return database_sync_to_async(fn)
+    """``fn`` on a thread of the pool, not the process's one thread-sensitive thread: many
+    visitors' writes would otherwise queue there in front of the agents' sockets' reads."""
+    return database_sync_to_async(fn, thread_sensitive=False)
 
 
 class VisitorConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
