@@ -77,6 +77,8 @@ SPEC: dict[str, tuple[str, dict[str, Any], dict[str, int]]] = {
     "privacy_accept": ("POST", {}, POSTED),
     "privacy_callbacks": ("GET", {}, STEERING),
     "privacy_callback_done": ("POST", {}, {**STEERING, S: 404, D: 404}),
+    # no such message in the conversation: refused like any form (unseal checks the role)
+    "privacy_unseal": ("POST", {"message_id": ABSENT}, {**POSTED, B: 302}),
     # back office: the list for everyone; a task's pages take a task id (none in this world)
     "backoffice_tasks": ("GET", {}, EVERYONE),
     "backoffice_task": ("GET", {}, {**EVERYONE, A: 404, S: 404, B: 404, D: 404}),
