@@ -4,6 +4,7 @@ push of the visitor's typing, the example page and the honest availability notic
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -173,3 +174,38 @@ def test_identity_proofs_are_checked_exactly():
         with pytest.raises(IdentityRefused) as refused:
             check_identity(secret, identifier, proof)
         assert refused.value.code == code
+
+
+@time_machine.travel(datetime(2026, 12, 5, 10, 0, tzinfo=AMS), tick=False)  # a Saturday
+def test_the_out_of_hours_reply_reaches_the_widget_once(webchat, organisation):
+    """Closed: the widget's ready frame says so, and the out-of-hours reply (Balie's own, not
+    a second one from the web chat) arrives in the widget marked automatic."""
+    from tests.webchat.conftest import Visitor
+
+    organisation.business_hours = HOURS
+    organisation.save()
+
+    async def scenario() -> tuple[dict, list[dict]]:
+        visitor = Visitor()
+        ready = await visitor.start()
+        await visitor.send({"type": "message", "client_id": "z", "text": "Zaterdagvraag"})
+        await visitor.until("ack")
+        await sync_to_async(run_ready_tasks)()
+        await sync_to_async(run_ready_tasks)()  # the reply's delivery
+        frames = [await visitor.until("message")]
+        frames += [f for f in [await _maybe(visitor)] if f]
+        await visitor.close()
+        return ready, frames
+
+    async def _maybe(visitor: Any) -> dict | None:
+        if await visitor.socket.receive_nothing(timeout=1):
+            return None
+        return await visitor.frame()
+
+    ready, frames = async_to_sync(scenario)()
+    assert ready["availability"]["open"] is False
+    assert ready["availability"]["answer_by_text"] == "maandag 7 december vóór 12.00 uur"
+    assert len(frames) == 1
+    assert frames[0]["automatic"]
+    assert frames[0]["from"] == "organisation"
+    assert "maandag 7 december" in frames[0]["text"]
