@@ -108,7 +108,7 @@ def test_another_organisations_party_or_merge_is_404_and_audited(world, pair) ->
 
 def test_bad_input_is_400_with_the_field(world, pair) -> None:  # type: ignore[no-untyped-def]
     """A missing reason or a non-number id: 400 naming the field; a merge of one party: 400."""
-    chat, caller = pair
+    chat, _caller = pair
     client = _client(world.supervisor)
     answer = client.post(
         "/api/v1/parties/merges/", {"survivor": chat.pk, "merged": "x"}, format="json"

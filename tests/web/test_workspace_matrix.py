@@ -92,6 +92,12 @@ SPEC: dict[str, tuple[str, dict[str, Any], dict[str, int]]] = {
     "rights_erase": ("POST", {}, {**STEERING, S: 302, D: 302}),
     "rights_register": ("GET", {}, {V: LOGIN, A: 403, S: 403, B: 403, D: 200}),
     "still_needed": ("POST", {}, POSTED),
+    # merging parties (supervisors): without two parties there is nothing to confirm
+    "parties_merge": ("GET", {}, STEERING),
+    "parties_merge_confirm": ("GET", {}, {**STEERING, S: 404, D: 404}),
+    "parties_merge_do": ("POST", {}, {**STEERING, S: 302, D: 302}),
+    "parties_dismiss": ("POST", {}, {**STEERING, S: 302, D: 302}),
+    "parties_undo": ("POST", {"merge_pk": ABSENT}, {**STEERING, S: 404, D: 404}),
 }
 # their id is an offer's, a call-back request's or a task's: own scope has none to show
 NOT_A_CONVERSATION = {

@@ -275,13 +275,13 @@ def check_undo_merge(merge_id: int, agent: Agent, reason: str) -> PartyMerge:
     live again. Refused when already undone or when the survivor was merged on since (undo
     that one first)."""
     _require_role(agent)
-    text = _reason(reason)
     with transaction.atomic():
         row = PartyMerge.objects.select_for_update().filter(pk=merge_id).first()
         if row is None or (
             not agent.user.is_superuser and row.organisation_id != agent.organisation_id
         ):
-            raise NotFound("not found")
+            raise NotFound("not found")  # before the reason: ids cannot be probed
+        text = _reason(reason)
         if row.undone_at is not None:
             raise WorkflowViolation("this merge was undone already", code="undone")
         survivor, merged = _lock_parties(agent, row.survivor_id, row.merged_id)
