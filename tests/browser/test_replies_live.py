@@ -64,6 +64,10 @@ def test_a_je_message_changes_the_tone_cue_without_a_reload(
         "() => /:\\s*je\\b/.test(document.getElementById('replies-tone').textContent)"
     )
     assert page.evaluate("() => window.balieSamePage === true")
+    # a screen reader hears the new form of address once (the polite announcer)
+    page.wait_for_function(
+        "() => /:\\s*je\\b/.test(document.getElementById('announcer').textContent)"
+    )
     page.locator(".balie-replies-why summary").click()
     why = page.locator(".balie-replies-why").inner_text()
     assert "jij" in why.lower()

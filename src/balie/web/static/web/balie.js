@@ -218,6 +218,14 @@
     const el = e.detail.target;
     if (el && el.id === "timeline" && el.dataset.atBottom !== "false") el.scrollTop = el.scrollHeight;
   });
+  /* the form of address changed live (a new message, a colleague's choice): say so politely */
+  let toneCue = document.getElementById("replies-tone")?.textContent.trim() || "";
+  document.addEventListener("htmx:oobAfterSwap", (e) => {
+    if (!e.detail.target || e.detail.target.id !== "conversation-header") return;
+    const now = document.getElementById("replies-tone")?.textContent.trim() || "";
+    if (toneCue && now && now !== toneCue) announce(now);
+    toneCue = now;
+  });
 
   /* ---- offers: each new one read out once (assertive), the banner renewed at lapse ---- */
   const heard = new Set(JSON.parse(window.sessionStorage.getItem("balie:offers-heard") || "[]"));
