@@ -243,11 +243,21 @@ def _write_agent(
     _sync(AgentChannel, agent, "channel_kind", a.channels, "capacity", counts)
 
 
+#: the summary's (and audit entry's) name of each child list: fixed English words, so neither
+#: depends on the active language (verbose names are translated: "kanalen van medewerkers")
+_SYNC_LABELS = {
+    AgentLanguage: "agent languages",
+    AgentSkill: "agent skills",
+    AgentTraining: "agent trainings",
+    AgentChannel: "agent channels",
+}
+
+
 def _sync(
     model: Any, agent: Agent, key: str, wanted: dict[Any, Any], field: str, counts: Counter[str]
 ) -> None:
     """Make the agent's rows of ``model`` equal ``wanted`` (key → field value)."""
-    label = model._meta.verbose_name_plural
+    label = _SYNC_LABELS[model]
     current = {getattr(row, key): row for row in model.objects.filter(agent=agent)}
     for k, row in current.items():
         if k not in wanted:
