@@ -209,3 +209,18 @@ def test_the_out_of_hours_reply_reaches_the_widget_once(webchat, organisation):
     assert frames[0]["automatic"]
     assert frames[0]["from"] == "organisation"
     assert "maandag 7 december" in frames[0]["text"]
+
+
+def test_the_widget_files_are_served_to_other_sites(webchat):
+    """widget.js and widget.css are static files any site may load (CORS ``*``), and the
+    example page runs under Balie's CSP with no inline style or script."""
+    client = Client()
+    for name in ("widget.js", "widget.css"):
+        answer = client.get(f"/static/webchat/{name}")
+        assert answer.status_code == 200
+        assert answer.headers["Access-Control-Allow-Origin"] == "*"
+    webchat.settings = {**webchat.settings, "example_page": True}
+    webchat.save()
+    page = client.get("/webchat/example/chat/")
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "<style" not in page.content.decode()

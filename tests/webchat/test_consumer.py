@@ -316,3 +316,33 @@ def test_a_left_email_address_joins_the_party(webchat):
     assert email.value == "jan@voorbeeld.nl"
     assert email.party_id == webchat_address.party_id
     assert not email.verified
+
+
+def test_a_verified_session_resumes_only_with_the_proof_again(webchat):
+    """After a verified visitor's page stops vouching (they logged out), their token starts
+    a new anonymous session that sees none of their messages; with the proof it resumes."""
+
+    async def scenario() -> tuple[dict, dict, list[dict]]:
+        proof = {"identifier": "klant-7", "hmac": identity_hmac(SECRET, "klant-7")}
+        first = Visitor()
+        ready = await first.start(**proof)
+        await first.send({"type": "message", "client_id": "p", "text": "Mijn dossier"})
+        await first.until("ack")
+        await first.close()
+        anonymous = Visitor()
+        fresh = await anonymous.start(token=ready["token"])
+        nothing = await anonymous.socket.receive_nothing(timeout=1)
+        await anonymous.close()
+        again = Visitor()
+        resumed = await again.start(token=ready["token"], **proof)
+        history = [await again.until("message")]
+        await again.close()
+        return fresh | {"silent": nothing}, resumed, history
+
+    fresh, resumed, history = async_to_sync(scenario)()
+    assert not fresh["resumed"]
+    assert not fresh["verified"]
+    assert fresh["silent"]
+    assert resumed["resumed"]
+    assert resumed["verified"]
+    assert [m["text"] for m in history] == ["Mijn dossier"]

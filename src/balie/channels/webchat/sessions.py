@@ -92,7 +92,12 @@ def check_start(
     language = language if language in LANGUAGES else ""
     if token:
         found = VisitorSession.objects.filter(channel=channel, token_hash=token_hash(token)).first()
-        if found is not None and (not verified or found.visitor_id == verified):
+        # a verified visitor's session resumes only with their proof again: after they log
+        # out on a shared computer the next visitor starts afresh
+        same_visitor = found is not None and (
+            found.visitor_id == verified if found.verified else not verified
+        )
+        if found is not None and same_visitor:
             found.last_seen_at = clock.now()
             if language:
                 found.language = language

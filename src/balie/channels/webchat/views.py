@@ -29,6 +29,7 @@ def example(request: HttpRequest, key: str) -> HttpResponse:
         {
             "channel": channel,
             "script_url": request.build_absolute_uri(static("webchat/widget.js")),
+            "style_url": static("webchat/example.css"),
             "language": language,
             "theme": WebchatSettings.of(channel.settings).theme,
         },
