@@ -189,3 +189,38 @@ def test_no_reply_to_an_automatic_email(desk, run_tasks):
         metadata={"email": {"automatic": "auto-replied"}},
     )
     assert automatic(message.conversation_id) == []
+
+
+def test_a_batch_costs_the_same_queries_for_one_message_or_twenty(desk):
+    """During opening hours, and once a closed period's arrival is recorded, the handler
+    reads the batch in two queries whatever its size and locks no conversation."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from balie.conversations.events import MessageReceived
+
+    def batch_of(n: int, at: datetime) -> list[MessageReceived]:
+        with time_machine.travel(at, tick=False):
+            messages = [
+                receive(desk.channel, "Vraag", email=f"{at.day}-{i}@example.nl").message
+                for i in range(n)
+            ]
+        return [
+            MessageReceived(message_id=m.pk, conversation_id=m.conversation_id, channel_kind="api")
+            for m in messages
+        ]
+
+    thursday = datetime(2026, 11, 26, 10, 0, tzinfo=AMS)
+    for at in (thursday, SATURDAY):
+        afterhours.on_messages_received(batch_of(1, at))  # warm the calendar cache
+        one, twenty = batch_of(1, at), batch_of(20, at)
+        if at == SATURDAY:  # the first pass records each closed period's arrival
+            afterhours.on_messages_received(one)
+            afterhours.on_messages_received(twenty)
+        counted = []
+        for events in (one, twenty):
+            with time_machine.travel(at, tick=False), CaptureQueriesContext(connection) as q:
+                afterhours.on_messages_received(events)
+            counted.append(q.captured_queries)
+        assert len(counted[0]) == len(counted[1]) <= 3, [c["sql"] for c in counted[1]]
+        assert not any("FOR " in c["sql"] for c in counted[1])

@@ -38,7 +38,7 @@ def prune_expired() -> Pruned:
     """
     cutoff = clock.now() - timedelta(days=retention_days())
     with transaction.atomic():
-        head = AuditChain.objects.select_for_update().filter(pk=1).first()
+        head = AuditChain.objects.select_for_update(no_key=True).filter(pk=1).first()
         if head is None:
             return Pruned(0, 0)
         first_kept = (

@@ -48,7 +48,7 @@ STATE_WORDS = {
 
 def lock_task(task_id: int) -> Task:
     """Fetch a task with its row locked for the rest of the transaction (NotFound if absent)."""
-    task = Task.objects.select_for_update().filter(pk=task_id).first()
+    task = Task.objects.select_for_update(no_key=True).filter(pk=task_id).first()
     if task is None:
         raise NotFound("not found")
     return task

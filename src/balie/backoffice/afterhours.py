@@ -12,7 +12,9 @@ check and its polite close, and the organisation's read-receipt setting.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 import structlog
@@ -68,32 +70,83 @@ def expected_answer(conversation: Conversation, at: datetime) -> datetime:
 
 
 def on_messages_received(events: list[MessageReceived]) -> None:
-    """Handler of ``message_received``: the out-of-hours reply, and a "no" to Balie's check."""
-    for evt in events:
-        try:
-            with transaction.atomic():
-                _received(evt.conversation_id, evt.message_id)
-        except BalieError as exc:
-            log.info("out_of_hours_skipped", conversation_id=evt.conversation_id, code=exc.code)
+    """Handler of ``message_received``: the out-of-hours reply, and a "no" to Balie's check.
+
+    Batched so that the common cases cost no lock: one query reads the events' inbound
+    messages with their conversations, one which of those conversations wait for an answer
+    to Balie's check; a message during opening hours (or on a channel that cannot take a
+    reply) is left at that. Only a message that answers a check, or arrives while closed
+    without its closed period's arrival recorded yet, locks its conversation. Reading the
+    checks without the lock is safe: a check is sent after the sweep's transaction commits,
+    so no message that answers it (``check_sent_at`` before the message) can be read before
+    it."""
+    ids = [evt.message_id for evt in events if evt.conversation_id]
+    messages = list(
+        Message.objects.filter(pk__in=ids, direction=Direction.INBOUND)
+        .select_related("conversation__channel", "conversation__organisation",
+                        "conversation__team")
+        .order_by("pk")
+    )  # fmt: skip
+    if not messages:
+        return
+    conversation_ids = {m.conversation_id for m in messages}
+    checking = set(
+        OutOfHoursArrival.objects.filter(
+            conversation_id__in=conversation_ids, check_sent_at__isnull=False,
+            closed_at__isnull=True, check_answered_at__isnull=True,
+        ).values_list("conversation_id", flat=True)
+    )  # fmt: skip
+    closed: list[tuple[Message, datetime]] = []
+    for message in messages:
+        if message.conversation_id in checking and _locked(message, _answers_check):
+            continue
+        if (opens := _closed_until(message)) is not None:
+            closed.append((message, opens))
+    if not closed:
+        return
+    recorded = set(
+        OutOfHoursArrival.objects.filter(
+            conversation_id__in={m.conversation_id for m, _ in closed},
+            opens_at__in={opens for _, opens in closed},
+        ).values_list("conversation_id", "opens_at")
+    )  # fmt: skip
+    for message, opens in closed:
+        if (message.conversation_id, opens) not in recorded:
+            _locked(message, partial(_reply_closed, opens=opens))
+            recorded.add((message.conversation_id, opens))
 
 
-def _received(conversation_id: int, message_id: int) -> None:
-    conversation = lock_conversation(conversation_id)
-    message = Message.objects.filter(pk=message_id, direction=Direction.INBOUND).first()
-    if message is None:
-        return
-    if _answers_check(conversation, message):
-        return
+def _locked(message: Message, act: Callable[[Conversation, Message], object]) -> bool:
+    """Run ``act`` on ``message``'s conversation, locked, in a transaction of its own (one
+    conversation's refusal never undoes another's reply); whether it returned true."""
+    try:
+        with transaction.atomic():
+            return bool(act(lock_conversation(message.conversation_id), message))
+    except BalieError as exc:
+        log.info("out_of_hours_skipped", conversation_id=message.conversation_id, code=exc.code)
+        return False
+
+
+def _closed_until(message: Message) -> datetime | None:
+    """The next opening when ``message`` arrived while its conversation's calendar was
+    closed and it may get the automatic reply; None otherwise."""
+    conversation = message.conversation
     if conversation.channel.kind in NO_TEXT or (message.metadata.get("email") or {}).get(
         "automatic"
     ):
-        return  # a call cannot be written to; an automatic e-mail gets no answer (RFC 3834)
+        return None  # a call cannot be written to; an automatic e-mail gets no answer (RFC 3834)
     cal = calendar_of(
         conversation.organisation, team=conversation.team, channel=conversation.channel
     )
     if cal.always_open or is_open(cal, message.created_at):
-        return
-    opens = next_opening(cal, message.created_at)
+        return None
+    return next_opening(cal, message.created_at)
+
+
+def _reply_closed(conversation: Conversation, message: Message, *, opens: datetime) -> None:
+    """Record the arrival of the closed period ending at ``opens`` and, once per period and
+    where the organisation wants it, tell the citizen when to expect an answer.
+    Precondition: inside a transaction, ``conversation`` locked."""
     arrival, created = OutOfHoursArrival.objects.get_or_create(
         conversation=conversation, opens_at=opens,
         defaults={
@@ -102,6 +155,9 @@ def _received(conversation_id: int, message_id: int) -> None:
     )  # fmt: skip
     if not created or not policy_of(conversation.organisation_id).afterhours_reply:
         return
+    cal = calendar_of(
+        conversation.organisation, team=conversation.team, channel=conversation.channel
+    )
     due = expected_answer(conversation, message.created_at).astimezone(cal.zone)
     with in_language(conversation):
         text = _("Thank you for your message. We are closed now. We will reply by %(due)s.") % {
@@ -198,7 +254,7 @@ def sweep() -> dict[str, int]:
             continue
         with transaction.atomic():
             conversation = lock_conversation(waiting.conversation_id)
-            arrival = OutOfHoursArrival.objects.select_for_update().get(pk=waiting.pk)
+            arrival = OutOfHoursArrival.objects.select_for_update(no_key=True).get(pk=waiting.pk)
             if arrival.closed_at is None and arrival.check_answered_at is None:
                 do_close_politely(conversation, arrival, reason="no answer to the check")
                 counts["closed"] += 1
@@ -208,7 +264,7 @@ def sweep() -> dict[str, int]:
 def _at_opening(arrival_id: int, now: datetime) -> str:
     """Mark one arrival at its opening (its row locked: once, whichever worker runs)."""
     with transaction.atomic():
-        arrival = OutOfHoursArrival.objects.select_for_update().get(pk=arrival_id)
+        arrival = OutOfHoursArrival.objects.select_for_update(no_key=True).get(pk=arrival_id)
         if arrival.marked_at is not None:
             return "marked"
         conversation = lock_conversation(arrival.conversation_id)

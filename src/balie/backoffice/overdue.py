@@ -29,9 +29,9 @@ def sweep_overdue() -> int:
         with transaction.atomic():
             due = Task.objects.filter(state__in=workflow.RUNNING, due_at__lt=clock.now())
             if connection.features.has_select_for_update_skip_locked:
-                due = due.select_for_update(skip_locked=True)
+                due = due.select_for_update(no_key=True, skip_locked=True)
             else:
-                due = due.select_for_update()
+                due = due.select_for_update(no_key=True)
             tasks = list(due.select_related("team", "conversation").order_by("due_at")[:BATCH])
             for task in tasks:
                 task.escalated_at = clock.now()

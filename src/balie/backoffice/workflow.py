@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from balie.core.workflow import Table
+
 
 class TaskState(StrEnum):
     """Where an internal task is in its life (Klantinteracties: te_verwerken / verwerkt)."""
@@ -49,10 +51,6 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(T.OVERDUE, T.CANCELLED, "the contact centre withdrew it", reason_required=True),
 )
 
-_TABLE: dict[tuple[TaskState, TaskState], Transition] = {
-    (t.source, t.target): t for t in TRANSITIONS
-}
-
 #: states in which the back office still owes an answer
 ACTIVE: frozenset[TaskState] = frozenset({T.OPEN, T.EXTENSION_REQUESTED, T.EXTENDED, T.OVERDUE})
 #: states whose term can pass
@@ -63,16 +61,21 @@ class TransitionNotAllowed(Exception):
     """The move is not in :data:`TRANSITIONS` (or lacks its required reason)."""
 
 
+_TABLE: Table[Transition] = Table(
+    TRANSITIONS,
+    key="target",
+    coerce=(TaskState, TaskState),
+    error=TransitionNotAllowed,
+    refused="a task cannot go from {source} to {key}",
+    needs_reason="going from {source} to {key} needs a reason",
+)
+
+
 def allowed_targets(source: TaskState) -> list[TaskState]:
     """The states reachable in one step from ``source``."""
-    return [t.target for t in TRANSITIONS if t.source == source]
+    return _TABLE.following(source)
 
 
 def check_transition(source: TaskState, target: TaskState, reason: str = "") -> Transition:
     """Return the transition from ``source`` to ``target`` or raise TransitionNotAllowed."""
-    transition = _TABLE.get((TaskState(source), TaskState(target)))
-    if transition is None:
-        raise TransitionNotAllowed(f"a task cannot go from {source} to {target}")
-    if transition.reason_required and not reason.strip():
-        raise TransitionNotAllowed(f"going from {source} to {target} needs a reason")
-    return transition
+    return _TABLE.check(source, target, reason)

@@ -135,7 +135,7 @@ def _claim(message_ids: list[int]) -> list[OutboxEntry]:
     with transaction.atomic():
         entries = (
             OutboxEntry.objects.due(now)
-            .select_for_update(of=("self",))
+            .select_for_update(no_key=True, of=("self",))
             .select_related("message__channel", "message__conversation__party", "message__reply_to")
             .prefetch_related("message__conversation__party__addresses", "message__attachments")
             .filter(message_id__in=message_ids)
@@ -185,7 +185,7 @@ def _start_attempt(entry: OutboxEntry, now: datetime) -> bool:
 
 def _record_refusal(message_id: int, exc: SendError) -> None:
     with transaction.atomic():
-        entry = OutboxEntry.objects.select_for_update().get(pk=message_id)
+        entry = OutboxEntry.objects.select_for_update(no_key=True).get(pk=message_id)
         attempts = entry.attempts
         entry.last_error = f"{exc.code}: {exc.text}"[:500]
         if exc.retryable and attempts < MAX_ATTEMPTS:

@@ -62,7 +62,7 @@ def lock_state(party_id: int, organisation_id: int) -> ConductState:
         party_id=party_id,
         defaults={"organisation_id": organisation_id, "updated_at": clock.now()},
     )
-    return ConductState.objects.select_for_update().get(party_id=party_id)
+    return ConductState.objects.select_for_update(no_key=True).get(party_id=party_id)
 
 
 def _step_error(exc: StepNotAllowed) -> WorkflowViolation:
@@ -156,7 +156,7 @@ def expire_if_due(state: ConductState, now: datetime) -> None:
     if state.state != State.BLOCKED:
         return
     block = (
-        Block.objects.select_for_update()
+        Block.objects.select_for_update(no_key=True)
         .filter(party_id=state.party_id, state=BlockState.ACTIVE, until__lte=now)
         .first()
     )
@@ -290,7 +290,7 @@ def _lock_block(block_id: int, agent: Agent) -> tuple[ConductState, Block]:
     if found is None:
         raise NotFound("not found")
     state = lock_state(found.party_id, found.organisation_id)
-    return state, Block.objects.select_for_update().get(pk=block_id)
+    return state, Block.objects.select_for_update(no_key=True).get(pk=block_id)
 
 
 def check_confirm_block(

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from balie.core.workflow import Table
+
 
 class State(StrEnum):
     """Where a party is in the procedure."""
@@ -79,23 +81,26 @@ TRANSITIONS: tuple[Transition, ...] = (
     *(Transition(s, T.CONSULT, s, "colleagues consulted", True) for s in State),
 )
 
-_TABLE: dict[tuple[State, Step], Transition] = {(t.source, t.step): t for t in TRANSITIONS}
-
 
 class StepNotAllowed(Exception):
     """The step is not in :data:`TRANSITIONS` from this state (or lacks its reason)."""
 
 
+_TABLE: Table[Transition] = Table(
+    TRANSITIONS,
+    key="step",
+    coerce=(State, Step),
+    error=StepNotAllowed,
+    refused="a party in state {source} cannot take the step {key}",
+    needs_reason="the step {key} needs a reason",
+)
+
+
 def allowed_steps(source: State) -> list[Step]:
     """The steps possible from ``source``, in the table's order."""
-    return [t.step for t in TRANSITIONS if t.source == source]
+    return _TABLE.following(source)
 
 
 def check_step(source: State, step: Step, reason: str = "") -> Transition:
     """Return the transition for ``step`` from ``source`` or raise StepNotAllowed."""
-    transition = _TABLE.get((State(source), Step(step)))
-    if transition is None:
-        raise StepNotAllowed(f"a party in state {source} cannot take the step {step}")
-    if transition.reason_required and not reason.strip():
-        raise StepNotAllowed(f"the step {step} needs a reason")
-    return transition
+    return _TABLE.check(source, step, reason)

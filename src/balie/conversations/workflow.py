@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from balie.core.workflow import Table
+
 
 class Status(StrEnum):
     """Where a conversation is in its life."""
@@ -55,7 +57,6 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.RESOLVED, S.CLOSED, "archived after the retention wait"),
 )
 
-_TABLE: dict[tuple[Status, Status], Transition] = {(t.source, t.target): t for t in TRANSITIONS}
 
 #: Statuses in which the citizen can still be answered.
 REPLYABLE: frozenset[Status] = frozenset(Status) - {Status.CLOSED}
@@ -67,16 +68,21 @@ class TransitionNotAllowed(Exception):
     """The move is not in :data:`TRANSITIONS` (or lacks its required reason)."""
 
 
+_TABLE: Table[Transition] = Table(
+    TRANSITIONS,
+    key="target",
+    coerce=(Status, Status),
+    error=TransitionNotAllowed,
+    refused="a conversation cannot go from {source} to {key}",
+    needs_reason="going from {source} to {key} needs a reason",
+)
+
+
 def allowed_targets(source: Status) -> list[Status]:
     """The statuses reachable in one step from ``source``."""
-    return [t.target for t in TRANSITIONS if t.source == source]
+    return _TABLE.following(source)
 
 
 def check_transition(source: Status, target: Status, reason: str = "") -> Transition:
     """Return the transition from ``source`` to ``target`` or raise TransitionNotAllowed."""
-    transition = _TABLE.get((Status(source), Status(target)))
-    if transition is None:
-        raise TransitionNotAllowed(f"a conversation cannot go from {source} to {target}")
-    if transition.reason_required and not reason.strip():
-        raise TransitionNotAllowed(f"going from {source} to {target} needs a reason")
-    return transition
+    return _TABLE.check(source, target, reason)

@@ -42,7 +42,7 @@ def run_due() -> list[str]:
     for job in jobs():
         now = clock.now()
         with transaction.atomic():
-            row, _ = ScheduledJob.objects.select_for_update().get_or_create(
+            row, _ = ScheduledJob.objects.select_for_update(no_key=True).get_or_create(
                 name=job.name, defaults={"next_run_at": now}
             )
             if row.next_run_at > now:

@@ -82,7 +82,7 @@ def _claim(worker_id: str, limit: int, queues: list[str] | None) -> list[DBTaskR
     while True:
         try:
             with exclusive_transaction():
-                rows = list(ready.select_for_update(skip_locked=True)[:limit])
+                rows = list(ready.select_for_update(no_key=True, skip_locked=True)[:limit])
                 if rows:
                     _mark_running(rows, worker_id)
                 return rows

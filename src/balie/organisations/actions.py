@@ -19,7 +19,7 @@ def do_set_presence(agent_id: int, presence: str) -> Agent:
             f"presence must be one of {', '.join(Presence.values)}", code="invalid_presence"
         )
     with transaction.atomic():
-        agent = Agent.objects.select_for_update().get(pk=agent_id)
+        agent = Agent.objects.select_for_update(no_key=True).get(pk=agent_id)
         previous = agent.presence
         if previous == presence:
             return agent

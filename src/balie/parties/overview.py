@@ -63,7 +63,9 @@ def facts(party_ids: set[int]) -> dict[int, PartyFacts]:
     ):
         kinds.setdefault(party_id, set()).add(kind)
     return {
-        p.pk: PartyFacts(p.pk, str(p), tuple(sorted(kinds.get(p.pk, ()))), p.n, p.created_at)
+        p.pk: PartyFacts(
+            p.pk, p.display_name, tuple(sorted(kinds.get(p.pk, ()))), p.n, p.created_at
+        )
         for p in rows
     }
 

@@ -84,7 +84,7 @@ def check_accept_advice(
     """
     with transaction.atomic():
         advice = list(
-            Advice.objects.select_for_update().filter(
+            Advice.objects.select_for_update(no_key=True).filter(
                 conversation_id=conversation_id, resolved_at__isnull=True
             )
         )
@@ -109,7 +109,7 @@ def check_complete_callback(callback_id: int, agent: Agent) -> CallbackRequest:
     """Mark a call-back request of the agent's organisation as called."""
     with transaction.atomic():
         found = (
-            CallbackRequest.objects.select_for_update()
+            CallbackRequest.objects.select_for_update(no_key=True)
             .filter(pk=callback_id, organisation_id=agent.organisation_id)
             .first()
         )

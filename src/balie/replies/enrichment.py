@@ -19,7 +19,7 @@ import structlog
 from django.db import transaction
 
 from balie.conversations.actions.edit import do_set_language
-from balie.conversations.actions.status import lock_conversation
+from balie.conversations.actions.status import lock_conversations
 from balie.conversations.events import MessageReceived
 from balie.conversations.models import ConversationChange, Direction, Message
 from balie.core import clock
@@ -110,12 +110,12 @@ def on_messages_received(evts: list[MessageReceived]) -> None:
                         categories=sorted({t["category"] for t in analysis.triggers}),
                     )
                 )
-        for cid in sorted(wanted):
-            if sources[cid] not in ("", LanguageSource.DETECTED):
-                continue
+        detected = [cid for cid in sorted(wanted) if sources[cid] in ("", LanguageSource.DETECTED)]
+        for cid in detected:
             sources[cid] = LanguageSource.DETECTED
-            if wanted[cid][0] != original[cid]:
-                do_set_language(lock_conversation(cid), wanted[cid][0], actor=None)
+        locked = lock_conversations(cid for cid in detected if wanted[cid][0] != original[cid])
+        for cid, conversation in locked.items():
+            do_set_language(conversation, wanted[cid][0], actor=None)
         rows = [
             ConversationSpeech(
                 conversation_id=cid,

@@ -32,6 +32,7 @@ from enum import Enum
 from balie.core import clock
 from balie.core.errors import WorkflowViolation
 from balie.core.events import publish
+from balie.core.workflow import Table
 from balie.routing.events import OfferResolved
 from balie.routing.models import EntryState, Offer, OfferOutcome, QueueEntry
 
@@ -59,15 +60,21 @@ ENTRY_TRANSITIONS: tuple[EntryTransition, ...] = (
     EntryTransition(E.DONE, E.WAITING, "the citizen wrote again: back in the queue"),
     EntryTransition(E.DONE, E.ASSIGNED, "reopened by an agent, or assigned by hand"),
 )
-_TABLE: dict[tuple[EntryState, EntryState], EntryTransition] = {
-    (t.source, t.target): t for t in ENTRY_TRANSITIONS
-}
 
 
 class EntryTransitionNotAllowed(WorkflowViolation):
     """The move is not in :data:`ENTRY_TRANSITIONS`."""
 
     code = "entry_transition_not_allowed"
+
+
+_TABLE: Table[EntryTransition] = Table(
+    ENTRY_TRANSITIONS,
+    key="target",
+    coerce=(EntryState, EntryState),
+    error=EntryTransitionNotAllowed,
+    refused="a queue entry cannot go from {source} to {key}",
+)
 
 
 class _Keep(Enum):
@@ -80,10 +87,7 @@ KEEP = _Keep.AGENT
 
 def check_entry_transition(source: str, target: str) -> EntryTransition:
     """Return the transition from ``source`` to ``target`` or raise EntryTransitionNotAllowed."""
-    transition = _TABLE.get((EntryState(source), EntryState(target)))
-    if transition is None:
-        raise EntryTransitionNotAllowed(f"a queue entry cannot go from {source} to {target}")
-    return transition
+    return _TABLE.check(source, target)
 
 
 def move_entry(
@@ -122,14 +126,18 @@ def lock_entry(conversation_id: int) -> QueueEntry | None:
 
     Take it before the conversation's lock (the lock order above).
     """
-    return QueueEntry.objects.select_for_update().filter(conversation_id=conversation_id).first()
+    return (
+        QueueEntry.objects.select_for_update(no_key=True)
+        .filter(conversation_id=conversation_id)
+        .first()
+    )
 
 
 def lock_entries(conversation_ids: Sequence[int], states: Sequence[EntryState]) -> list[QueueEntry]:
     """Lock the queue entries in ``states`` of ``conversation_ids`` (in id order), before
     their conversations' locks."""
     return list(
-        QueueEntry.objects.select_for_update()
+        QueueEntry.objects.select_for_update(no_key=True)
         .filter(conversation_id__in=conversation_ids, state__in=states)
         .order_by("pk")
     )

@@ -200,9 +200,9 @@ def sweep_organisation(organisation_id: int, limit: int = 500) -> int:
     last_key: tuple[int, datetime, int] | None = None
     while tried < limit:
         with transaction.atomic():
-            rows = QueueEntry.objects.select_for_update(skip_locked=True, of=("self",)).filter(
-                organisation_id=organisation_id, state=EntryState.WAITING
-            )
+            rows = QueueEntry.objects.select_for_update(
+                no_key=True, skip_locked=True, of=("self",)
+            ).filter(organisation_id=organisation_id, state=EntryState.WAITING)
             if last_key is not None:  # keyset paging in queue order
                 priority, enqueued_at, pk = last_key
                 rows = rows.filter(

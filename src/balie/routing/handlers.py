@@ -44,7 +44,7 @@ def _enqueue_and_route(conversation_ids: list[int], reason: str) -> None:
             state__in=[EntryState.WAITING, EntryState.OFFERED],
         ).values("conversation_id")
         conversations = list(
-            Conversation.objects.select_for_update(of=("self",))
+            Conversation.objects.select_for_update(no_key=True, of=("self",))
             .select_related("channel")
             .filter(pk__in=conversation_ids, status__in=[Status.NEW, Status.QUEUED])
             .exclude(pk__in=held)

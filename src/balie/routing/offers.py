@@ -25,8 +25,8 @@ def _close(offer: Offer, outcome: OfferOutcome) -> None:
 def _locked_offer(offer_id: int) -> tuple[QueueEntry, Offer]:
     """Lock the offer's entry, then the offer (the lock order of :mod:`.actions`)."""
     offer = Offer.objects.select_related("entry").get(pk=offer_id)
-    entry = QueueEntry.objects.select_for_update().get(pk=offer.entry_id)
-    offer = Offer.objects.select_for_update().get(pk=offer_id)
+    entry = QueueEntry.objects.select_for_update(no_key=True).get(pk=offer.entry_id)
+    offer = Offer.objects.select_for_update(no_key=True).get(pk=offer_id)
     offer.entry = entry
     return entry, offer
 

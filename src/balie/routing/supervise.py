@@ -76,6 +76,6 @@ def check_assign_by_hand(conversation_id: int, agent_id: int, *, actor: Agent, r
             # Taken out of the queue now: no agent may accept it meanwhile.
             do_withdraw_offers([entry])
             do_move_entry(entry, EntryState.ASSIGNED, agent_id=agent.pk)
-        AgentRoutingState.objects.select_for_update().get_or_create(agent=agent)
+        AgentRoutingState.objects.select_for_update(no_key=True).get_or_create(agent=agent)
         do_assign(conversation, agent, actor=actor, reason=reason)
         record(conversation_id, "assigned_by_hand", agent_id=agent.pk, actor=actor, reason=reason)

@@ -61,7 +61,7 @@ def check_transfer_to_agent(
                 "this colleague lacks a skill, training, language or free capacity for it",
                 code="not_eligible",
             )
-        AgentRoutingState.objects.select_for_update().get_or_create(agent=colleague)
+        AgentRoutingState.objects.select_for_update(no_key=True).get_or_create(agent=colleague)
         old = actor.display_name
         do_assign(conversation, colleague, actor=actor, reason=reason)
         do_record_change(

@@ -78,7 +78,7 @@ def notify_waiting_many(entry_ids: list[int]) -> None:
     """Send each still-waiting contact its notice once, in one transaction."""
     with transaction.atomic(), batch():
         locked = (
-            QueueEntry.objects.select_for_update(of=("self",))
+            QueueEntry.objects.select_for_update(no_key=True, of=("self",))
             .select_related(
                 "conversation__topic", "conversation__channel", "conversation__organisation"
             )

@@ -66,7 +66,7 @@ def _recompute(clock: Clock, subject: Subject, policies: _Policies, now: datetim
 def _locked_clocks(conversation_ids: Iterable[int]) -> dict[int, Clock]:
     return {
         c.conversation_id: c
-        for c in Clock.objects.select_for_update(of=("self",))
+        for c in Clock.objects.select_for_update(no_key=True, of=("self",))
         .select_related("policy")  # an outcome names the rule its due time came from
         .filter(conversation_id__in=list(conversation_ids))
         .order_by("conversation_id")
@@ -296,7 +296,7 @@ def recompute_organisation(organisation_id: int, *, chunk: int = 2000) -> int:
         now = wall.now()
         with transaction.atomic():
             rows = list(
-                Clock.objects.select_for_update(of=("self",))
+                Clock.objects.select_for_update(no_key=True, of=("self",))
                 .filter(RUNNING, organisation_id=organisation_id, conversation_id__gt=last)
                 .annotate(
                     c_channel=F("conversation__channel_id"),
@@ -344,7 +344,7 @@ def sweep() -> int:
     now = wall.now()
     with transaction.atomic(), batch():
         rows = list(
-            Clock.objects.select_for_update(skip_locked=True)
+            Clock.objects.select_for_update(no_key=True, skip_locked=True)
             .filter(
                 Q(breached=False, due_at__lte=now) | Q(warned=False, warn_at__lte=now),
                 due_at__isnull=False,

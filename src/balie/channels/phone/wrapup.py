@@ -58,7 +58,7 @@ def check_wrap_up_call(
     with transaction.atomic():
         # the call before the conversation: the lock order of the PBX's call events
         call = (
-            Call.objects.select_for_update()
+            Call.objects.select_for_update(no_key=True)
             .filter(conversation_id=conversation_id)
             .order_by("-pk")
             .first()

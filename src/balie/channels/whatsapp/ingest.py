@@ -66,7 +66,9 @@ def process_event(event_id: int) -> None:
     try:
         with transaction.atomic():
             event = (
-                WebhookEvent.objects.select_for_update().select_related("channel").get(pk=event_id)
+                WebhookEvent.objects.select_for_update(no_key=True)
+                .select_related("channel")
+                .get(pk=event_id)
             )
             if event.processed_at is not None or event.parked_at is not None:
                 return
@@ -103,7 +105,7 @@ def _process_batch(event_ids: list[int]) -> bool:
     try:
         with transaction.atomic():
             events = list(
-                WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+                WebhookEvent.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
                 .select_related("channel")
                 .filter(pk__in=event_ids, processed_at__isnull=True, parked_at__isnull=True)
                 .order_by("pk")

@@ -154,7 +154,7 @@ def _apply_reaction(channel: Channel, parsed: ParsedMessage) -> bool:
     logged, there is nothing to remove.
     """
     target = (
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(no_key=True)
         .filter(channel=channel, provider_id=parsed.reaction_to)
         .first()
     )

@@ -80,7 +80,7 @@ def do_record_failure(event_id: int, exc: BaseException) -> None:
     meanwhile (another worker) is left as it is.
     """
     with transaction.atomic():
-        event = WebhookEvent.objects.select_for_update().filter(pk=event_id).first()
+        event = WebhookEvent.objects.select_for_update(no_key=True).filter(pk=event_id).first()
         if event is None or event.processed_at is not None or event.parked_at is not None:
             return
         now = clock.now()
@@ -112,7 +112,7 @@ def do_retry_events(event_ids: list[int]) -> list[int]:
     """
     with transaction.atomic():
         rows = list(
-            WebhookEvent.objects.select_for_update()
+            WebhookEvent.objects.select_for_update(no_key=True)
             .filter(pk__in=event_ids, processed_at__isnull=True)
             .order_by("pk")
             .values_list("pk", "channel_id")

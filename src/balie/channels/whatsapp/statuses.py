@@ -68,7 +68,7 @@ def _reconcile(channel: Channel, status: ParsedStatus) -> int | None:
     if not _is_uuid(status.callback_data):
         return None  # not one of ours
     message = (
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(no_key=True)
         .filter(channel=channel, direction=Direction.OUTBOUND, provider_id="")
         .filter(uuid=status.callback_data)
         .first()

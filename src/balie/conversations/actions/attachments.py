@@ -65,7 +65,7 @@ def do_store_attachment_file(
     """Store a fetched file on an attachment once; False when another worker stored it."""
     with transaction.atomic():
         locked = (
-            Attachment.objects.select_for_update(of=("self",))
+            Attachment.objects.select_for_update(no_key=True, of=("self",))
             .select_related("message")
             .get(pk=attachment_id)
         )
@@ -124,7 +124,7 @@ def do_record_reaction(
 def do_record_media_error(message_id: int, channel_kind: str, error: str) -> None:
     """Note on an inbound message why its file could not be fetched (shown to agents)."""
     with transaction.atomic():
-        message = Message.objects.select_for_update().get(pk=message_id)
+        message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
         section = {**(message.metadata.get(channel_kind) or {}), "media_error": error}
         message.metadata = {**message.metadata, channel_kind: section}
         message.save(update_fields=["metadata"])

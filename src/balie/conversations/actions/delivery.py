@@ -65,7 +65,7 @@ def do_update_delivery_statuses(
     items = [Report(*report) for report in reports]
     messages = {
         m.pk: m
-        for m in Message.objects.select_for_update(of=("self",))
+        for m in Message.objects.select_for_update(no_key=True, of=("self",))
         .select_related("conversation")
         .filter(pk__in={report.message_id for report in items})
         .order_by("pk")

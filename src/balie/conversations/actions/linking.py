@@ -26,7 +26,7 @@ def do_link_replies(links: Mapping[int, Message]) -> list[Message]:
     if not links:
         return []
     replies = list(
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(no_key=True)
         .filter(pk__in=sorted(links))
         .select_related("conversation")
         .order_by("pk")

@@ -45,7 +45,7 @@ def do_mask_messages(
     Precondition: inside a transaction; the spans are offsets into the bodies as stored.
     """
     messages = list(
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(no_key=True)
         .filter(pk__in=list(spans), direction=Direction.INBOUND)
         .only("pk", "body", "conversation_id")
         .order_by("pk")

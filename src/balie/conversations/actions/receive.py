@@ -170,7 +170,7 @@ def _conversations(
     ids of the new ones. A blocked party's messages always start a new one (closed below)."""
     conversations: dict[int, Conversation] = {}
     rows = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(no_key=True)
         .filter(
             party_id__in={f.party.pk for f in found} - blocked,
             channel=channel,

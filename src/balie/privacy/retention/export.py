@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 
 from balie.audit import trail
@@ -18,8 +18,13 @@ from balie.audit.models import AuditEntry
 from balie.conversations.models import Attachment, Conversation, Klantcontact, Message
 from balie.core import clock
 from balie.parties.models import Party
+from balie.privacy.models import SealedOriginal
+from balie.privacy.retention import holdings
 from balie.privacy.retention.models import LegalHold, RightsRequest
 from balie.privacy.retention.terms import Terms
+
+#: the e-mail headers an export shows of a message
+EMAIL_HEADERS = ("subject", "from", "to", "cc", "in_reply_to")
 
 
 def _iso(value: Any) -> str | None:
@@ -30,7 +35,12 @@ def collect(party: Party) -> dict[str, Any]:
     """The party's data: identity, digital addresses, conversations with their messages and
     attachments (metadata), klantcontacten, legal holds, requests, and who looked at it.
 
-    A fixed number of queries (eight) whatever the number of conversations and messages.
+    Then the rows other capabilities hold (:data:`balie.privacy.retention.holdings.SECTIONS`:
+    conduct, service levels, privacy findings, call backs, back-office tasks, out-of-hours
+    arrivals, calls, text analysis, web chat sessions), each a key of its own.
+
+    A fixed number of queries (nine, and one a section) whatever the number of conversations
+    and messages.
     """
     messages = Message.objects.order_by("created_at", "pk").prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
@@ -43,7 +53,14 @@ def collect(party: Party) -> dict[str, Any]:
     )
     terms = Terms(party.organisation_id)
     klantcontacten = Klantcontact.objects.filter(party=party).order_by("plaatsgevonden_op")
-    holds = LegalHold.objects.filter(party=party, lifted_at__isnull=True)
+    holds = LegalHold.objects.filter(
+        Q(party=party) | Q(conversation__party=party), lifted_at__isnull=True
+    )
+    sealed = set(
+        SealedOriginal.objects.filter(message__conversation__party=party).values_list(
+            "message_id", flat=True
+        )
+    )
     requests = RightsRequest.objects.filter(
         organisation_id=party.organisation_id, party_uuid=str(party.uuid)
     )
@@ -79,9 +96,12 @@ def collect(party: Party) -> dict[str, Any]:
                 "retention_days": terms.for_contact(c.channel_id, c.topic_id).days,
                 "messages": [
                     {
+                        "id": m.pk,
                         "direction": m.direction,
                         "text": m.body,
                         "at": _iso(m.created_at),
+                        "email": _email(m.metadata),
+                        "original_sealed": m.pk in sealed,
                         "attachments": [
                             {"filename": a.filename, "content_type": a.content_type, "size": a.size}
                             for a in m.attachments.all()
@@ -110,7 +130,17 @@ def collect(party: Party) -> dict[str, Any]:
             for r in requests
         ],
         "access_log": [{"at": _iso(e.at), "action": e.action, "result": e.result} for e in viewed],
+        # what the other capabilities hold about the person (holdings.SECTIONS)
+        **holdings.export_sections(party),
     }
+
+
+def _email(metadata: dict[str, Any]) -> dict[str, Any] | None:
+    """An e-mail's headers as kept with the message (the parts of the body are its text)."""
+    mail = (metadata or {}).get("email")
+    if not isinstance(mail, dict):
+        return None
+    return {key: mail.get(key) for key in EMAIL_HEADERS if mail.get(key)}
 
 
 def counts(data: dict[str, Any]) -> dict[str, int]:
@@ -120,6 +150,7 @@ def counts(data: dict[str, Any]) -> dict[str, int]:
         "conversations": len(data["conversations"]),
         "messages": sum(len(c["messages"]) for c in data["conversations"]),
         "klantcontacten": len(data["klantcontacten"]),
+        **{s.key: len(data.get(s.key, [])) for s in holdings.SECTIONS if data.get(s.key)},
     }
 
 

@@ -6,8 +6,11 @@ messages and attachments (the files too, after commit), the content of its klant
 subject, its reasons and its digital address; it then points at the organisation's anonymous
 party, and the citizen's party goes when nothing else refers to it (a party still in another
 conversation stays). What stays is an anonymous shell (channel, topic, times, status) and a
-:class:`Removal` row per kind with the counts. Nothing else is touched. Past the performance
-term the agents' names go from the same contacts.
+:class:`Removal` row per kind with the counts. The rows other capabilities keep on such a
+conversation (conduct steps, back-office tasks, service-level clocks, call records, …) are
+deleted or anonymised as :mod:`balie.privacy.retention.holdings` lists, and quarantined mail
+goes after its channel's term; nothing else is touched. Past the performance term the agents'
+names go from the same contacts.
 
 Work goes in batches of :data:`BATCH` contacts, one transaction each, with a fixed number of
 queries per batch whatever the number of messages.
@@ -41,6 +44,7 @@ from balie.conversations.workflow import Status
 from balie.core import clock
 from balie.organisations.models import Organisation
 from balie.parties.models import Party
+from balie.privacy.retention import holdings
 from balie.privacy.retention.models import Data, Disposal, LegalHold, Placeholder, Removal
 from balie.privacy.retention.terms import Terms
 
@@ -108,6 +112,7 @@ def apply_retention(organisation: Organisation, *, dry_run: bool = False) -> Out
                 destroy_batch(batch, scope, placeholder, held_parties, outcome)
     if not dry_run:
         _forget_agents(organisation, now, held_conversations, held_parties, outcome)
+        _forget_quarantine(organisation, now, terms, outcome)
         report(organisation, outcome, cause="retention")
     log.info(
         "retention_applied",
@@ -203,6 +208,7 @@ def destroy_batch(
     """Destroy one batch of ended contacts in one transaction; the files go after commit."""
     with transaction.atomic():
         rows = list(
+            # key lock: no message may be inserted (its FK) while the content goes
             Conversation.objects.select_for_update()
             .filter(pk__in=batch, status__in=ENDED)
             .values_list("pk", "party_id")
@@ -213,6 +219,8 @@ def destroy_batch(
             .exclude(file="")
             .values_list("file", flat=True)
         )
+        # other capabilities' rows on these conversations first (holdings.ON_DESTROY)
+        holdings.destroy_related(ids, lambda kind, n: outcome.add(kind, scope, n))
         _, deleted = Message.objects.filter(conversation_id__in=ids).delete()
         outcome.add("messages", scope, deleted.get(Message._meta.label, 0))
         outcome.add("attachments", scope, deleted.get(Attachment._meta.label, 0))
@@ -302,6 +310,25 @@ def _forget_agents(
         )
         Message.objects.filter(conversation_id__in=ids, author__isnull=False).update(author=None)
         outcome.add("performance", scope, n)
+
+
+def _forget_quarantine(
+    organisation: Organisation, now: datetime, terms: Terms, outcome: Outcome
+) -> None:
+    """Mail the intake could not store (kept raw, whole) goes after its channel's term for
+    contacts, as the contacts it would have become."""
+    quarantine = holdings.installed("email_channel.quarantinedmail")
+    if quarantine is None:
+        return
+    rows = quarantine._default_manager.filter(channel__organisation=organisation)
+    channels = rows.values_list("channel_id", "channel__kind").distinct()
+    for channel_id, kind in channels:
+        term = terms.for_contact(channel_id, None)
+        if term.disposal == Disposal.KEEP:
+            continue
+        cutoff = now - timedelta(days=term.days)
+        _, deleted = rows.filter(channel_id=channel_id, received_at__lt=cutoff).delete()
+        outcome.add("quarantined_mail", (kind, ""), sum(deleted.values()))
 
 
 def report(organisation: Organisation, outcome: Outcome, *, cause: str) -> None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from balie.conversations.models import Conversation
 from balie.parties.merge import suggestions
-from balie.parties.overview import describe
+from balie.parties.overview import PartyFacts, describe
 from balie.web.panels import Panel, register
 from balie.web.views.common import STEERING, role_of
 
@@ -30,11 +31,15 @@ def context(request: HttpRequest, conversation: Conversation) -> dict[str, Any] 
     rows = describe(found[:SHOWN])
     return {
         "others": [
-            {"row": row, "other": row.second if row.first.id == party_id else row.first}
+            {"row": row, "label": _label(row.second if row.first.id == party_id else row.first)}
             for row in rows
         ],
         "more": max(0, len(found) - SHOWN),
     }
+
+
+def _label(party: PartyFacts) -> str:
+    return party.name or _("Unnamed party #%(id)s") % {"id": party.id}
 
 
 register(Panel("parties-merge", "sidebar", "web/panels/parties.html", context, order=190))
