@@ -224,3 +224,39 @@ def test_the_widget_files_are_served_to_other_sites(webchat):
     page = client.get("/webchat/example/chat/")
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert "<style" not in page.content.decode()
+
+
+def test_a_file_the_agent_sends_downloads_by_its_signed_link_only(webchat, agent, organisation):
+    """An answer's attachment comes with a link the visitor can download from (a download,
+    nosniff); a forged or foreign link is 404."""
+    from django.core.files.base import ContentFile
+
+    from balie.channels.webchat.sessions import messages_after
+    from balie.conversations.models import Attachment
+
+    session = check_start(webchat).session
+    inbound = do_receive_visitor_message(session, "q", "Stuur het formulier")
+    reply = check_send_reply(inbound.conversation_id, agent, "Hierbij het formulier")
+    Attachment.objects.create(
+        message=reply,
+        file=ContentFile(b"%PDF formulier", name="formulier.pdf"),
+        filename="formulier.pdf",
+        content_type="application/pdf",
+        size=14,
+    )
+    [frame] = messages_after(session, inbound.pk)
+    [link] = frame["attachments"]
+    client = Client()
+    answer = client.get(link["url"])
+    assert answer.status_code == 200
+    assert b"".join(answer.streaming_content) == b"%PDF formulier"
+    assert answer.headers["Content-Disposition"].startswith("attachment")
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    other = check_start(webchat).session  # another visitor's session cannot use the id
+    from django.core import signing
+
+    forged = signing.dumps(
+        {"a": reply.attachments.get().pk, "s": other.pk}, salt="balie.webchat.file", compress=True
+    )
+    assert client.get(f"/webchat/file/{forged}/").status_code == 404
+    assert client.get(link["url"].replace("/file/", "/file/x")).status_code == 404

@@ -17,11 +17,13 @@ from datetime import datetime
 from typing import Any
 
 import structlog
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from balie.audit import trail
 from balie.channels.models import Channel
@@ -35,6 +37,7 @@ from balie.conversations.actions.delivery import Report, do_update_delivery_stat
 from balie.conversations.delivery import DeliveryStatus
 from balie.conversations.models import Attachment, Conversation, Direction, Message
 from balie.core import clock
+from balie.core.errors import NotFound
 from balie.core.events import publish
 from balie.parties.actions import AddressClaim, SenderIdentity, do_find_or_create_parties
 from balie.parties.models import AddressKind
@@ -252,7 +255,33 @@ def visible_messages(session: VisitorSession) -> QuerySet[Message]:
     )
 
 
-def frame_of(message: Message) -> dict[str, Any]:
+#: how long a file link in the widget works (seconds)
+FILE_LINK_AGE = 7 * 24 * 3600
+FILE_SALT = "balie.webchat.file"
+
+
+def file_link(session: VisitorSession, attachment: Attachment) -> str:
+    """The path where the session's visitor downloads ``attachment`` (signed, for a week)."""
+    token = signing.dumps({"a": attachment.pk, "s": session.pk}, salt=FILE_SALT, compress=True)
+    return reverse("webchat:file", kwargs={"token": token})
+
+
+def access_file(token: str) -> Attachment:
+    """The attachment a file link names, when the link is genuine, not expired, and the
+    attachment is still on a message its session's visitor sees; else NotFound."""
+    try:
+        found = signing.loads(token, salt=FILE_SALT, max_age=FILE_LINK_AGE)
+        session = VisitorSession.objects.get(pk=int(found["s"]))
+        return Attachment.objects.filter(
+            message__in=visible_messages(session), pk=int(found["a"])
+        ).get()
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise NotFound("this file link is not valid (any more)") from exc
+    except (VisitorSession.DoesNotExist, Attachment.DoesNotExist) as exc:
+        raise NotFound("this file is not available") from exc
+
+
+def frame_of(message: Message, session: VisitorSession) -> dict[str, Any]:
     """A message as the widget shows it (the text is plain; the widget never renders HTML)."""
     at: datetime = message.sent_at or message.created_at
     return {
@@ -266,7 +295,12 @@ def frame_of(message: Message) -> dict[str, Any]:
         if message.direction == Direction.INBOUND
         else "",
         "attachments": [
-            {"name": a.filename, "size": a.size, "type": a.content_type}
+            {
+                "name": a.filename,
+                "size": a.size,
+                "type": a.content_type,
+                "url": file_link(session, a) if a.file else "",
+            }
             for a in message.attachments.all()
         ],
     }
@@ -279,7 +313,7 @@ def messages_after(
     ``RESYNC_LIMIT``), and message ``only`` whatever its id (a push about one reply)."""
     rows = visible_messages(session)
     picked = rows.filter(Q(pk__gt=last_id) | Q(pk=only or 0)).order_by("-pk")[:RESYNC_LIMIT]
-    return [frame_of(m) for m in reversed(list(picked))]
+    return [frame_of(m, session) for m in reversed(list(picked))]
 
 
 def do_mark_delivered(session: VisitorSession, message_ids: list[int]) -> int:

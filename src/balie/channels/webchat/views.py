@@ -1,10 +1,11 @@
 """The web chat's HTTP side: the example page (in DEBUG, or for a channel whose settings ask
-for it, as the demo's does) and the agent's "typing" signal for the visitor's widget."""
+for it, as the demo's does), the files of a chat by the signed links the widget shows, and the
+agent's "typing" signal for the visitor's widget."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_POST
@@ -12,7 +13,9 @@ from django.views.decorators.http import require_GET, require_POST
 from balie.channels.models import Channel
 from balie.channels.webchat.adapter import push_typing
 from balie.channels.webchat.config import WebchatSettings
+from balie.channels.webchat.sessions import access_file
 from balie.conversations.access import visible_conversations
+from balie.core.errors import NotFound
 from balie.organisations.models import AgentRole
 
 
@@ -34,6 +37,25 @@ def example(request: HttpRequest, key: str) -> HttpResponse:
             "theme": WebchatSettings.of(channel.settings).theme,
         },
     )
+
+
+@require_GET
+def file_download(request: HttpRequest, token: str) -> FileResponse:
+    """A file of the visitor's conversation, by the signed link the widget shows: always a
+    download (never rendered), ``nosniff``; a bad or expired link is 404."""
+    try:
+        attachment = access_file(token)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename or f"bijlage-{attachment.pk}",
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST

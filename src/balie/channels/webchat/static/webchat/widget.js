@@ -307,7 +307,13 @@
       el("span", { class: "balie-chat__who", text: who + ": " }),
       el("span", { class: "balie-chat__text", text: text || "" }),
     ]);
-    attachments.forEach((a) => li.appendChild(el("span", { class: "balie-chat__attachment", text: `📎 ${a.name}` })));
+    attachments.forEach((a) => {
+      const holder = el("span", { class: "balie-chat__attachment" });
+      holder.appendChild(a.url
+        ? el("a", { href: new URL(a.url, src).href, download: a.name, rel: "noopener", text: `📎 ${a.name}` })
+        : el("span", { text: `📎 ${a.name}` }));
+      li.appendChild(holder);
+    });
     return li;
   }
   function onAck(frame) {
