@@ -299,3 +299,15 @@ def test_a_non_numeric_content_length_is_counted_as_the_body_arrives(settings):
     scope = {"type": "http", "path": "/api/v1/x/", "headers": [(b"content-length", b"lots")]}
     asyncio.run(BodyLimit(app)(scope, receive, send))
     assert sent[0]["status"] == 413
+
+
+def test_a_remembered_secret_is_a_fresh_copy_and_follows_the_key(settings):
+    """Decrypting the same token twice gives equal but separate dicts (changing one channel's
+    secrets in memory never changes another's), and under another key it is refused again."""
+    token = crypto.encrypt({"access_token": "abc"})
+    first, second = crypto.decrypt(token), crypto.decrypt(token)
+    first["access_token"] = "changed"
+    assert second == {"access_token": "abc"}
+    settings.FIELD_ENCRYPTION_KEY = "another-key"
+    with pytest.raises(ValueError, match="cannot be decrypted"):
+        crypto.decrypt(token)

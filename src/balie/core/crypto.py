@@ -7,6 +7,7 @@ keeps old values readable during rotation.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from typing import Any
@@ -17,10 +18,23 @@ from django.db import models
 
 
 def _fernet() -> MultiFernet:
-    keys = [k.strip() for k in str(settings.FIELD_ENCRYPTION_KEY).split(",") if k.strip()]
+    return _fernet_for(str(settings.FIELD_ENCRYPTION_KEY))
+
+
+@functools.cache
+def _fernet_for(setting: str) -> MultiFernet:
+    keys = [k.strip() for k in setting.split(",") if k.strip()]
     return MultiFernet(
         [Fernet(base64.urlsafe_b64encode(hashlib.sha256(k.encode()).digest())) for k in keys]
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _plaintext(token: str, setting: str) -> bytes:
+    """The decrypted bytes of ``token`` (remembered: every row that loads a channel, e.g. a
+    message with its conversation's channel, would otherwise pay an AES and HMAC round for
+    the same unchanged secrets; a failure is not remembered)."""
+    return _fernet_for(setting).decrypt(token.encode())
 
 
 def encrypt(value: Any) -> str:
@@ -31,7 +45,7 @@ def encrypt(value: Any) -> str:
 def decrypt(token: str) -> Any:
     """Decrypt a token from :func:`encrypt`; raises ValueError on a wrong key or tampering."""
     try:
-        return json.loads(_fernet().decrypt(token.encode()))
+        return json.loads(_plaintext(token, str(settings.FIELD_ENCRYPTION_KEY)))
     except InvalidToken as exc:
         raise ValueError("secret cannot be decrypted with the configured key") from exc
 
