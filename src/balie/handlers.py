@@ -85,6 +85,7 @@ PERIODIC: list[Job] = [
         "whatsapp_sweep", "balie.channels.whatsapp.ingest.sweep_unprocessed", timedelta(seconds=60)
     ),
     Job("email_poll", "balie.channels.email.imap.poll_all", timedelta(seconds=60)),
+    Job("webchat_sessions", "balie.channels.webchat.retention.prune_sessions", timedelta(days=1)),
     Job("retention", "balie.privacy.retention.job.run_daily", timedelta(days=1)),
     Job("audit_prune", "balie.audit.prune.prune_expired", timedelta(days=1)),
 ]

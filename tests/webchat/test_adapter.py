@@ -260,3 +260,29 @@ def test_a_file_the_agent_sends_downloads_by_its_signed_link_only(webchat, agent
     )
     assert client.get(f"/webchat/file/{forged}/").status_code == 404
     assert client.get(link["url"].replace("/file/", "/file/x")).status_code == 404
+
+
+def test_sessions_are_pruned_when_idle_or_their_visitor_is_gone(webchat):
+    """The daily job removes a session that never chatted after 30 days and a verified one
+    whose visitor's address was erased after a day; a chatting visitor's session stays."""
+    from datetime import timedelta
+
+    from balie.channels.webchat.models import VisitorSession
+    from balie.channels.webchat.retention import prune_sessions
+    from balie.parties.models import DigitalAddress
+
+    chatting = check_start(webchat).session
+    do_receive_visitor_message(chatting, "a", "Vraag")
+    proof = identity_hmac("identiteit-geheim", "klant-9")
+    erased = check_start(webchat, identifier="klant-9", proof=proof).session
+    do_receive_visitor_message(erased, "b", "Vraag")
+    idle = check_start(webchat).session
+    DigitalAddress.objects.filter(value="klant-9").delete()
+    assert prune_sessions() == 0  # nothing is old enough yet
+    with time_machine.travel(datetime.now(AMS) + timedelta(days=2)):
+        assert prune_sessions() == 1
+        assert not VisitorSession.objects.filter(pk=erased.pk).exists()
+    with time_machine.travel(datetime.now(AMS) + timedelta(days=31)):
+        assert prune_sessions() == 1
+    assert list(VisitorSession.objects.values_list("pk", flat=True)) == [chatting.pk]
+    assert idle.pk != chatting.pk
