@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.db import connection
+
 from balie.conversations.events import ReplyLinked
 from balie.conversations.models import Message
 from balie.core.events import publish
@@ -40,7 +42,7 @@ def do_link_replies(links: Mapping[int, Message]) -> list[Message]:
             continue
         reply.reply_to_id = parent.pk
         changed.append(reply)
-    Message.objects.bulk_update(changed, ["reply_to"])
+    _write_links(changed)
     for reply in changed:
         publish(
             ReplyLinked(
@@ -51,3 +53,19 @@ def do_link_replies(links: Mapping[int, Message]) -> list[Message]:
             )
         )
     return changed
+
+
+def _write_links(changed: list[Message]) -> None:
+    """One prepared UPDATE run for every reply: a bulk_update's CASE over hundreds of rows
+    (an import's batch) cost a tenth of the e-mail intake's time."""
+    if not changed:
+        return
+    quote = connection.ops.quote_name
+    table = quote(Message._meta.db_table)
+    column = quote(Message._meta.get_field("reply_to").column)
+    key = quote(Message._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {column} = %s WHERE {key} = %s",  # noqa: S608 -- names quoted
+            [(reply.reply_to_id, reply.pk) for reply in changed],
+        )
