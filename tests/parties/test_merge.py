@@ -9,7 +9,7 @@ from balie.conversations.models import Conversation, Klantcontact
 from balie.core import clock
 from balie.core.errors import Forbidden, InvalidInput, NotFound, WorkflowViolation
 from balie.parties.merge import check_dismiss, check_merge_parties, check_undo_merge
-from balie.parties.models import DigitalAddress, Party
+from balie.parties.models import DigitalAddress, Party, PartyMerge
 from balie.privacy.retention.models import LegalHold, Placeholder
 from tests import factories
 from tests.parties.conftest import call, email, whatsapp
@@ -219,3 +219,22 @@ def test_dismissing_twice_keeps_the_first(world, pair, events) -> None:  # type:
     first = check_dismiss(kept.pk, caller.pk, world.supervisor, "twee mensen")
     assert check_dismiss(caller.pk, kept.pk, world.supervisor) == first
     assert len(events.named("merge_dismissed")) == 1
+
+
+def test_retention_keeps_a_merged_party_while_the_merge_stands(world, pair) -> None:  # type: ignore[no-untyped-def]
+    """The merged party has nothing of its own left, yet retention keeps it (undo needs it);
+    once the kept party is erased, the merge record goes and the merged party with it."""
+    from balie.privacy.retention.job import delete_orphans
+
+    kept, caller = pair
+    check_merge_parties(kept.pk, caller.pk, world.supervisor, "zelfde persoon")
+    assert delete_orphans([caller.pk]) == 0
+    assert Party.objects.filter(pk=caller.pk).exists()
+    Klantcontact.objects.filter(party=kept).delete()
+    LegalHold.objects.filter(party=kept).delete()
+    Conversation.objects.filter(party=kept).update(
+        party=factories.PartyFactory(organisation=world.org)
+    )
+    assert delete_orphans([kept.pk]) == 1
+    assert not PartyMerge.objects.exists()
+    assert delete_orphans([caller.pk]) == 1

@@ -35,11 +35,12 @@ class Party(models.Model):
     country = models.CharField(_("country"), max_length=2, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     #: set when a person merged this party into another (``balie.parties.merge``); undone: None
+    #: (the kept party erased by retention: None too, the merge then has nothing to undo)
     merged_into = models.ForeignKey(
         "self",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("merged into"),
     )
@@ -115,9 +116,12 @@ class PartyMerge(models.Model):
         related_name="+",
         verbose_name=_("organisation"),
     )
+    #: the kept party erased (retention, art. 17): the record goes with it, nothing to undo
     survivor = models.ForeignKey(
-        Party, on_delete=models.PROTECT, related_name="+", verbose_name=_("kept party")
+        Party, on_delete=models.CASCADE, related_name="+", verbose_name=_("kept party")
     )
+    #: protected: retention keeps a merged party (no conversations of its own) while the
+    #: merge stands, so it can be undone; once the kept party is gone, so is this row
     merged = models.ForeignKey(
         Party, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged party")
     )
