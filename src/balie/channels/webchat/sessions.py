@@ -36,7 +36,7 @@ from balie.conversations.actions.attachments import do_add_attachments
 from balie.conversations.actions.delivery import Report, do_update_delivery_statuses
 from balie.conversations.delivery import DeliveryStatus
 from balie.conversations.models import Attachment, Conversation, Direction, Message
-from balie.core import clock
+from balie.core import clock, events
 from balie.core.errors import NotFound
 from balie.core.events import publish
 from balie.parties.actions import AddressClaim, SenderIdentity, do_find_or_create_parties
@@ -175,7 +175,8 @@ def do_receive_visitor_message(
         subject=(topic or {}).get(session.language or "nl", "") if topic else "",
         metadata={"webchat": {"session": session.pk, "topic": session.topic_code}},
     )
-    with transaction.atomic():
+    # the handlers' tasks of all the message's events in one INSERT
+    with transaction.atomic(), events.batch():
         result = do_receive_message(channel, _sender(session), inbound)
         message = result.message
         if result.created and upload is not None:
