@@ -284,6 +284,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def on_email(self, frame: dict[str, Any]) -> None:
         assert self.session is not None
+        await _sync(self._limit)()
         address = await _sync(check_leave_email)(self.session, _text(frame, "address", 320))
         await self._send({"type": "email_saved", "address": address})
 
