@@ -66,16 +66,7 @@ def do_find_or_create_parties(
     one of the addresses meanwhile: roll back to a savepoint and call again.
     """
     claims = [claim for sender in senders for claim in (sender.primary, *sender.extra)]
-    known = {
-        (a.kind, a.value): a
-        for a in DigitalAddress.objects.filter(
-            organisation_id=organisation_id, value__in={c.value for c in claims}
-        )
-    }
-    found_ids = {known[_key(s.primary)].party_id for s in senders if _key(s.primary) in known}
-    parties = {
-        p.pk: p for p in Party.objects.select_for_update(no_key=True).filter(pk__in=found_ids).order_by("pk")
-    }
+    known, parties = _lock_owners(organisation_id, senders, {c.value for c in claims})
     new: dict[tuple[str, str], Party] = {}
     for sender in senders:
         if _key(sender.primary) not in known and _key(sender.primary) not in new:
@@ -95,6 +86,27 @@ def do_find_or_create_parties(
     return [
         FoundParty(party, known[_key(s.primary)]) for s, party in zip(senders, owners, strict=True)
     ]
+
+
+def _lock_owners(
+    organisation_id: int, senders: Sequence[SenderIdentity], values: set[str]
+) -> tuple[dict[tuple[str, str], DigitalAddress], dict[int, Party]]:
+    """The known addresses and their senders' parties, locked. A party found merged once its
+    lock is granted (a merge committed meanwhile, ``parties.merge``) means its addresses
+    moved: read them again (no extra query otherwise)."""
+    for _ in range(3):
+        known = {
+            (a.kind, a.value): a
+            for a in DigitalAddress.objects.filter(
+                organisation_id=organisation_id, value__in=values
+            )
+        }
+        found = {known[_key(s.primary)].party_id for s in senders if _key(s.primary) in known}
+        locked = Party.objects.select_for_update(no_key=True).filter(pk__in=found).order_by("pk")
+        parties = {p.pk: p for p in locked}
+        if not any(p.merged_into_id for p in parties.values()):
+            break
+    return known, parties
 
 
 def _complete(
