@@ -80,11 +80,9 @@ def run_demo(*, port: int = 8000, rate_per_minute: float = 6.0, config: str | No
     # Demo wiring: the WhatsApp channel talks to the local Graph API simulator, not to Meta.
     whatsapp.configure(whatsapp_channel)
     # Demo wiring: a web chat whose example page Balie serves (its own origin is allowed).
-    webchat = Channel.objects.filter(kind="webchat").order_by("pk").first() or Channel(
-        organisation_id=form.organisation_id, kind="webchat", key="webchat", name="Webchat"
-    )
-    webchat.settings = {**webchat.settings, "example_page": True}
-    webchat.save()
+    from balie.channels.webchat.demo import demo_channel
+
+    webchat = demo_channel(form.organisation_id)
     from balie.channels.email.demo import start_demo_mail  # sample mails, a local SMTP sink
 
     mail = start_demo_mail(Channel.objects.filter(kind="email").order_by("pk").first())
