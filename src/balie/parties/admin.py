@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from balie.audit.admin import AuditedViewMixin
 from balie.organisations.admin import OrganisationScopedAdmin
-from balie.parties.models import DigitalAddress, Party
+from balie.parties.models import DigitalAddress, MergeDismissal, Party, PartyMerge
 from balie.privacy.retention.admin import PartyRightsMixin
 
 
@@ -26,3 +26,44 @@ class PartyAdmin(PartyRightsMixin, AuditedViewMixin, OrganisationScopedAdmin):
     list_filter = ["organisation", "kind", "country"]
     inlines = [DigitalAddressInline]
     readonly_fields = ["uuid", "created_at"]
+
+
+@admin.register(PartyMerge)
+class PartyMergeAdmin(OrganisationScopedAdmin):
+    """The merges, read only: merging and undoing go through the workspace or the API, which
+    check the role and write the audit trail (``docs/parties.md``)."""
+
+    list_display = ["__str__", "merged_by", "merged_at", "undone_at"]
+    list_filter = ["organisation"]
+    readonly_fields = [
+        "organisation", "survivor", "merged", "moved", "conduct", "reason", "merged_by",
+        "merged_at", "undone_by", "undone_at", "undo_reason",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(MergeDismissal)
+class MergeDismissalAdmin(OrganisationScopedAdmin):
+    """Pairs a person said are not the same person, read only (recorded and audited by the
+    workspace and the API)."""
+
+    list_display = ["__str__", "dismissed_by", "dismissed_at"]
+    list_filter = ["organisation"]
+    readonly_fields = ["organisation", "first", "second", "reason", "dismissed_by", "dismissed_at"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
