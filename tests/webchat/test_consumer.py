@@ -256,6 +256,8 @@ def test_malformed_frames_get_error_frames_and_the_socket_lives_on(webchat):
         '{"type": "message", "client_id": "a", "text": "te vroeg"}',
         '{"type": "start", "token": 5}',
         '{"type": "dance"}',
+        "[" * 100_000 + "]" * 100_000,
+        '{"type": "start", "language": NaN}',
     ]
 
     async def scenario() -> tuple[list[dict], dict, list[dict]]:
@@ -286,7 +288,8 @@ def test_malformed_frames_get_error_frames_and_the_socket_lives_on(webchat):
 
     errors, ready, later = async_to_sync(scenario)()
     assert [e["code"] for e in errors] == [
-        "bad_frame", "bad_frame", "bad_frame", "not_started", "bad_frame", "unknown_type"
+        "bad_frame", "bad_frame", "bad_frame", "not_started", "bad_frame", "unknown_type",
+        "bad_frame", "bad_frame",
     ]  # fmt: skip
     assert all(e["message"] for e in errors)
     assert ready["type"] == "ready"

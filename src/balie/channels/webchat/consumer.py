@@ -46,6 +46,7 @@ from balie.channels.webchat.sessions import (
     messages_after,
 )
 from balie.channels.webchat.transcript import check_request_transcript
+from balie.core import safejson
 
 log = structlog.get_logger(__name__)
 
@@ -139,9 +140,9 @@ class VisitorConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 VisitorError("bad_frame", "send JSON text frames within the size limit").frame()
             )
             return
-        try:
-            frame = json.loads(text_data)
-        except ValueError:
+        try:  # NUL characters and lone surrogates cleaned, deep nesting refused
+            frame = safejson.loads(text_data)
+        except safejson.MalformedJSON:
             frame = None
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             await self._send(
