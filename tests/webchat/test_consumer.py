@@ -349,3 +349,37 @@ def test_a_verified_session_resumes_only_with_the_proof_again(webchat):
     assert resumed["resumed"]
     assert resumed["verified"]
     assert [m["text"] for m in history] == ["Mijn dossier"]
+
+
+def test_random_frames_never_break_the_socket(webchat):
+    """Two hundred frames of random shape (seeded): each is answered or ignored, never a
+    crash; after every one the socket still answers a ping."""
+    import json
+    import random
+
+    rng = random.Random(14)
+    types = ["start", "topic", "message", "file", "typing", "email", "transcript", "seen", "x"]
+    values = [None, True, 0, -1, 2**70, 1.5, "", "ü\u0000", "a" * 5000, [], {}, [1, "a"], {"a": 1}]
+    keys = ["type", "client_id", "text", "name", "content_type", "data", "code", "ids", "address"]
+
+    def frame() -> str:
+        shape = {k: rng.choice(values) for k in rng.sample(keys, rng.randint(0, len(keys)))}
+        if rng.random() < 0.8:
+            shape["type"] = rng.choice(types)
+        return json.dumps(shape)
+
+    async def scenario() -> list[str]:
+        visitor = Visitor()
+        await visitor.start()
+        codes = []
+        for _ in range(200):
+            await visitor.raw(frame())
+            await visitor.send({"type": "ping"})
+            while (answer := await visitor.frame())["type"] != "pong":
+                codes.append(answer.get("code", answer["type"]))
+        await visitor.close()
+        return codes
+
+    codes = async_to_sync(scenario)()
+    assert "internal_error" not in codes
+    assert "bad_frame" in codes
