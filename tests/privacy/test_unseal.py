@@ -70,7 +70,7 @@ def test_supervisor_sees_the_button_and_reads_the_original_in_place(supervisor, 
     original, not cached, and the audit entry holds the reason."""
     client = _login(supervisor)
     page = client.get(f"/gesprekken/{sealed.conversation_id}/").content.decode()
-    pattern = rf'<details class="balie-unseal" id="message-{sealed.pk}-unseal">.*?</details>'
+    pattern = rf'<details class="balie-unseal" id="message-{sealed.pk}-unseal".*?</details>'
     form = re.search(pattern, page, re.S)
     assert form is not None
     assert "Origineel tonen" in form.group(0)
