@@ -156,7 +156,10 @@ def _require_role(agent: Agent | None) -> Agent:
 def _lock_parties(agent: Agent, *ids: int) -> list[Party]:
     """The parties, row-locked in id order; 404 for one the agent may not know (another
     organisation, unless a superuser: they get the cross-organisation refusal)."""
-    found = {p.pk: p for p in Party.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    found = {
+        p.pk: p
+        for p in Party.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+    }
     if len(found) != len(set(ids)):
         raise NotFound("not found")
     if not agent.user.is_superuser and any(
@@ -276,7 +279,7 @@ def check_undo_merge(merge_id: int, agent: Agent, reason: str) -> PartyMerge:
     that one first)."""
     _require_role(agent)
     with transaction.atomic():
-        row = PartyMerge.objects.select_for_update().filter(pk=merge_id).first()
+        row = PartyMerge.objects.select_for_update(no_key=True).filter(pk=merge_id).first()
         if row is None or (
             not agent.user.is_superuser and row.organisation_id != agent.organisation_id
         ):
