@@ -61,6 +61,27 @@ def start_mail_watcher() -> Any:
     return MailWatcher().start()
 
 
+def warm_up_in_background() -> threading.Thread:
+    """Load what the first handlers would otherwise load on the first message (the language
+    models), in a daemon thread: a worker takes tasks at once either way."""
+
+    def run() -> None:
+        from django.db import connections
+
+        from balie.replies.enrichment import warm_up
+
+        try:
+            warm_up()
+        except Exception:  # a cold start is slower, nothing more
+            log.warning("warm_up_failed", exc_info=True)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name="balie-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def serve(*, host: str, port: int, migrate: bool = False) -> int:
     """Serve HTTP until interrupted; run the worker (and the IMAP watchers) in-process
     unless configured off."""
@@ -70,6 +91,7 @@ def serve(*, host: str, port: int, migrate: bool = False) -> int:
     watcher = None
     if worker:
         worker.start()
+        warm_up_in_background()
         watcher = start_mail_watcher()
     log.info("server_started", host=host, port=port, in_process_worker=bool(worker))
     try:
@@ -92,6 +114,7 @@ def run_worker(*, queues: list[str]) -> int:
         signal.signal(sig, lambda *_: stop.set())
     worker = InProcessWorker(poll_seconds=0.1, queues=queues)
     worker.start()
+    warm_up_in_background()
     watcher = start_mail_watcher()
     log.info("worker_process_started", queues=queues)
     stop.wait()

@@ -37,6 +37,22 @@ def organisation_languages(languages: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(languages) if languages else default
 
 
+def warm_up() -> int:
+    """Build the language detector of every organisation's set of languages now (lingua loads
+    its models in seconds), so the first message after a worker starts waits for none of it;
+    returns how many detectors were built. Called in a thread of its own at worker start."""
+    from balie.organisations.models import Organisation
+    from balie.replies.analysis.language import detector, supported
+
+    sets = {
+        supported(organisation_languages(languages))
+        for languages in Organisation.objects.values_list("languages", flat=True)
+    }
+    built = [detector(codes) for codes in sorted(sets) if len(codes) > 1]
+    log.info("language_detectors_ready", count=len(built))
+    return len(built)
+
+
 def on_messages_received(evts: list[MessageReceived]) -> None:
     """Analyse the inbound messages of ``evts`` (idempotent: an analysed message is skipped)."""
     ids = sorted({e.message_id for e in evts})
