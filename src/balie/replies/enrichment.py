@@ -49,6 +49,8 @@ def warm_up() -> int:
         for languages in Organisation.objects.values_list("languages", flat=True)
     }
     built = [detector(codes) for codes in sorted(sets) if len(codes) > 1]
+    for built_detector in built:  # lingua reads a language's models on first use
+        built_detector.compute_language_confidence_values("Goedemorgen, good morning, buenos días")
     log.info("language_detectors_ready", count=len(built))
     return len(built)
 
