@@ -1,6 +1,7 @@
 """The merge page in Chromium, by keyboard alone: from the suggestion to the confirmation,
-choosing the party to keep, typing the reason, merging; axe-core finds nothing serious on
-the list or the confirmation."""
+choosing the party to keep, typing the reason, merging; axe-core finds nothing serious on the
+list or the confirmation. (Here, not in tests/parties: the browser fixture is this package's,
+closed when its tests are done.)"""
 
 from __future__ import annotations
 
@@ -9,23 +10,14 @@ from typing import Any
 import pytest
 
 from tests import factories
-from tests.browser.conftest import (  # noqa: F401 (fixtures used by name)
-    Person,
-    browser,
-    context,
-    live_app,
-    log_in,
-    organisation,
-    page,
-    people,
-)
+from tests.browser.conftest import Person, log_in
 from tests.browser.test_accessibility import assert_accessible
 from tests.parties.conftest import call, whatsapp
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+pytestmark = pytest.mark.slow
 
 
-def _tab_to(page: Any, element_id: str, limit: int = 60) -> None:  # noqa: F811
+def _tab_to(page: Any, element_id: str, limit: int = 60) -> None:
     """Press Tab until the element has the focus (fail after ``limit`` presses)."""
     for _ in range(limit):
         page.keyboard.press("Tab")
@@ -35,9 +27,9 @@ def _tab_to(page: Any, element_id: str, limit: int = 60) -> None:  # noqa: F811
 
 
 def test_a_supervisor_merges_by_keyboard_and_axe_finds_nothing_serious(
-    page: Any,  # noqa: F811
-    people: dict[str, Person],  # noqa: F811
-    organisation: Any,  # noqa: F811
+    page: Any,
+    people: dict[str, Person],
+    organisation: Any,
 ) -> None:
     """Tab to Samenvoegen, Enter; choose the caller to keep with the arrow key; type a
     reason; Enter merges; the merge is listed with its undo."""
