@@ -332,3 +332,26 @@ def test_a_party_that_goes_takes_its_conduct_history_along(  # type: ignore[no-u
     apply_retention(organisation)
     for label in ("conduct.ConductStep", "conduct.Block"):
         assert not apps.get_model(label).objects.exists(), label
+
+
+def test_past_the_performance_term_other_rows_forget_the_agent(
+    organisation, supervisor, frozen
+) -> None:  # type: ignore[no-untyped-def]
+    """Routing records, calls, conduct steps, tasks and call backs stop naming the agent when
+    the contact's performance term has passed (the contact's own term keeps it)."""
+    from balie.privacy.retention.models import RetentionTerm
+
+    RetentionTerm.objects.create(organisation=organisation, days=3650)  # contacts: ten years
+    RetentionTerm.objects.create(organisation=organisation, data="performance", days=365)
+    conversation = make_contact(organisation, resolved_days_ago=400)
+    _holdings_of(conversation, supervisor)
+    get = apps.get_model
+    CallbackRequest.objects.update(requested_by=supervisor)
+    apply_retention(organisation)
+    assert Message.objects.filter(conversation=conversation).exists()  # content kept
+    record = get("routing.RoutingRecord").objects.get()
+    assert (record.agent_id, record.actor_id) == (None, None)
+    assert record.reason == "Jan wil Sanne spreken"
+    assert get("phone.Call").objects.get().agent_id is None
+    assert get("conduct.ConductStep").objects.get().agent_id is None
+    assert CallbackRequest.objects.get().requested_by_id is None

@@ -327,3 +327,32 @@ def destroy_related(conversation_ids: list[int], count: Callable[[str, int], Non
         else:  # only rows that still hold something count
             todo = rows.filter(reduce(or_, (~Q(**{k: v}) for k, v in plain.items())))
         count(rule.kind, todo.update(**plain, **made))
+
+
+# --- agent performance data ---------------------------------------------------------------
+
+#: past the performance term a contact stops naming the agents who handled it, in these
+#: tables too: label → (the lookup to the conversation, the relations to an agent)
+AGENT_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "routing.routingrecord": ("conversation", ("agent", "actor")),
+    "phone.call": ("conversation", ("agent",)),
+    "conduct.conductstep": ("conversation", ("agent",)),
+    "backoffice.task": ("conversation", ("created_by", "return_to", "answered_by")),
+    "backoffice.taskstep": ("task__conversation", ("actor",)),
+    "privacy.advice": ("conversation", ("resolved_by",)),
+    "privacy.callbackrequest": ("conversation", ("requested_by",)),
+}
+
+
+def forget_agents(conversations: Any) -> int:
+    """Clear the agents in :data:`AGENT_FIELDS` rows of ``conversations`` (a queryset of
+    conversation ids); one UPDATE a table. Returns how many rows changed."""
+    changed = 0
+    for label, (via, names) in AGENT_FIELDS.items():
+        model = installed(label)
+        if model is None:
+            continue
+        rows = model._default_manager.filter(**{f"{via}__in": conversations})
+        named = reduce(or_, (Q(**{f"{name}__isnull": False}) for name in names))
+        changed += rows.filter(named).update(**dict.fromkeys(names))
+    return changed

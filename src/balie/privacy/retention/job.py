@@ -309,6 +309,7 @@ def _forget_agents(
             actor=None
         )
         Message.objects.filter(conversation_id__in=ids, author__isnull=False).update(author=None)
+        holdings.forget_agents(ids)  # routing records, calls, conduct steps, tasks, …
         outcome.add("performance", scope, n)
 
 
