@@ -38,20 +38,20 @@ def _queries(client: APIClient, url: str) -> int:
 # --- query counts ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/api/v1/conversations/",
-        "/api/v1/parties/",
-        "/api/v1/agents/",
-        "/api/v1/channels/",
-        "/api/v1/conversations/?status=new&unassigned=true",
-    ],
+LISTS = (
+    "/api/v1/conversations/",
+    "/api/v1/parties/",
+    "/api/v1/agents/",
+    "/api/v1/channels/",
+    "/api/v1/conversations/?status=new&unassigned=true",
 )
+
+
 def test_every_list_endpoint_answers_in_the_same_queries_for_3_or_15_rows(
-    api_client, channel, organisation, url
+    api_client, channel, organisation, settings
 ):
-    """Twelve more conversations, parties, agents and channels add no query to a list."""
+    """Twelve more conversations, parties, agents and channels add no query to any list."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users
 
     def grow(start: int, stop: int) -> None:
         for n in range(start, stop):
@@ -62,12 +62,13 @@ def test_every_list_endpoint_answers_in_the_same_queries_for_3_or_15_rows(
             factories.ChannelFactory(organisation=organisation)
 
     grow(0, 3)
-    api_client.get(url)  # the token's first use is stamped once (last_used_at)
-    few = _queries(api_client, url)
+    api_client.get(LISTS[0])  # the token's first use is stamped once (last_used_at)
+    few = {url: _queries(api_client, url) for url in LISTS}
     grow(3, 15)
-    many = _queries(api_client, url)
-    assert few == many, (few, many)
-    assert many <= 10  # the party list writes its audit entry (3 statements, a savepoint)
+    many = {url: _queries(api_client, url) for url in LISTS}
+    assert few == many
+    # the party list writes its audit entry (3 statements and a savepoint pair)
+    assert max(many.values()) <= 10, many
 
 
 def test_the_message_list_and_a_detail_are_flat_too(api_client, channel, agent):
