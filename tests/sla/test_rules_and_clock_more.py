@@ -9,6 +9,8 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from balie.conversations.actions import check_change_status, check_send_reply
 from balie.organisations.models import Calendar as CalendarRow
@@ -260,3 +262,73 @@ def test_a_reply_then_a_new_question_runs_the_next_response_target(
     clock = Clock.objects.get(conversation_id=conversation_id)
     assert clock.response_target == "next_response"
     assert clock.response_due_at == local("2026-03-04 09:00")  # 30 today, 30 tomorrow
+
+
+def _open_clocks(channel, run_tasks, count: int, start: int = 0) -> list[int]:  # type: ignore[no-untyped-def]
+    ids = [
+        receive(channel, email=f"s{n}@example.nl").message.conversation_id
+        for n in range(start, start + count)
+    ]
+    run_tasks()
+    return ids
+
+
+@pytest.mark.django_db
+def test_the_sweep_flags_3_or_12_breaches_in_the_same_queries(
+    channel, office, run_tasks, time_machine, events
+):
+    """Breached clocks are read, flagged and announced in a fixed number of queries: the
+    locked read, one UPDATE, one INSERT of the handler tasks."""
+    from balie.sla.handlers import sweep
+
+    counts = []
+    for day, count in (("2026-03-03", 3), ("2026-03-10", 12)):
+        time_machine.move_to(local(f"{day} 10:00"), tick=False)
+        _open_clocks(channel, run_tasks, count, start=len(counts) * 100)
+        time_machine.move_to(local(f"{day} 11:01"), tick=False)
+        events.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert sweep() == count
+        counts.append(len(queries))
+        assert len(events.named("sla_breached")) == count
+    assert counts[0] == counts[1], counts
+
+
+@pytest.mark.django_db
+def test_the_sweep_warns_then_breaches_each_clock_once(
+    channel, office, run_tasks, time_machine, events
+):
+    """At 80 % a clock is warned (once); past its due time breached (once); then quiet."""
+    from balie.sla.handlers import sweep
+
+    time_machine.move_to(local("2026-03-03 10:00"), tick=False)
+    (conversation_id,) = _open_clocks(channel, run_tasks, 1)
+    time_machine.move_to(local("2026-03-03 10:49"), tick=False)
+    assert sweep() == 1
+    assert sweep() == 0
+    clock = Clock.objects.get(conversation_id=conversation_id)
+    assert (clock.state, clock.warned, clock.breached) == (ClockState.WARNING, True, False)
+    time_machine.move_to(local("2026-03-03 11:00"), tick=False)
+    assert sweep() == 1
+    assert sweep() == 0
+    clock.refresh_from_db()
+    assert (clock.state, clock.breached) == (ClockState.BREACHED, True)
+    assert [e.target for e in events.named("sla_warning")] == ["first_response"]
+    assert [e.target for e in events.named("sla_breached")] == ["first_response"]
+
+
+@pytest.mark.django_db
+def test_a_sweep_takes_at_most_its_limit_and_the_next_takes_the_rest(
+    channel, office, run_tasks, time_machine, monkeypatch
+):
+    """With a limit of two, five breaches are flagged over three sweeps, earliest due first."""
+    from balie.sla import handlers
+
+    monkeypatch.setattr(handlers, "SWEEP_LIMIT", 2)
+    ids = []
+    for minute in range(5):
+        time_machine.move_to(local(f"2026-03-03 10:0{minute}"), tick=False)
+        ids += _open_clocks(channel, run_tasks, 1, start=minute)
+    time_machine.move_to(local("2026-03-03 12:00"), tick=False)
+    assert [handlers.sweep() for _ in range(4)] == [2, 2, 1, 0]
+    assert Clock.objects.filter(conversation_id__in=ids, breached=True).count() == 5
