@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 # mypy --strict runs on the domain packages: pure logic and the action layer.
 STRICT := src/balie/core src/balie/conversations/workflow.py src/balie/conversations/delivery.py \
-          src/balie/conversations/actions src/balie/parties/actions.py src/balie/parties/merge.py \
+          src/balie/conversations/actions src/balie/parties/actions.py src/balie/parties/merge.py src/balie/parties/ports.py \
           src/balie/parties/normalise.py src/balie/parties/overview.py \
           src/balie/organisations/actions.py src/balie/organisations/apply \
           src/balie/routing src/balie/channels src/balie/workforce src/balie/backoffice src/balie/audit src/balie/privacy/retention src/balie/sla \

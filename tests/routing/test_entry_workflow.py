@@ -200,7 +200,7 @@ def test_no_module_but_the_actions_writes_an_entry_state_or_withdraws_an_offer()
     """Entry states and withdrawals are written only in routing/actions.py (one way to change)."""
     root = Path(actions.__file__).resolve().parents[1]
     forbidden = re.compile(
-        r"\.state\s*=\s*EntryState\.|update\(state=|outcome=OfferOutcome\.WITHDRAWN"
+        r"\.state\s*=\s*EntryState\.|update\(state=EntryState|outcome=OfferOutcome\.WITHDRAWN"
     )
     offenders = [
         f"{path.relative_to(root)}:{n}"

@@ -36,7 +36,7 @@ class PartyMergeAdmin(OrganisationScopedAdmin):
     list_display = ["__str__", "merged_by", "merged_at", "undone_at"]
     list_filter = ["organisation"]
     readonly_fields = [
-        "organisation", "survivor", "merged", "moved", "conduct", "reason", "merged_by",
+        "organisation", "survivor", "merged", "moved", "carried", "reason", "merged_by",
         "merged_at", "undone_by", "undone_at", "undo_reason",
     ]  # fmt: skip
 

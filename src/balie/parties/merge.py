@@ -10,9 +10,10 @@ foreign key to ``Party`` in any app (addresses, conversations, klantcontacten, c
 and blocks, legal holds, …), found through Django's model registry so this low layer imports
 none of those apps. The :class:`PartyMerge` row lists the ids per model; an undo moves exactly
 those back (rows created on the survivor since stay with it). The merged party is kept, marked
-``merged_into``. A one-to-one row (conduct state) is not moved but carried: see
-:func:`_carry_conduct`. A party with another one-to-one row (the anonymous placeholder of
-``privacy.retention``) is never merged.
+``merged_into``. A one-to-one row of another app (the conduct procedure's state) is not
+moved but carried by the app that owns it, through :mod:`balie.parties.ports`; a party with a
+one-to-one row no app carries (the anonymous placeholder of ``privacy.retention``) is never
+merged.
 
 ``check_*`` validates, owns the transaction and calls ``do_*`` (STYLE.md). The callers (web,
 API) write the audit entries, refusals included.
@@ -24,7 +25,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.apps import apps
 from django.db import models, transaction
 from django.db.models import Count, Subquery
 
@@ -33,14 +33,12 @@ from balie.core.errors import Forbidden, InvalidInput, NotFound, WorkflowViolati
 from balie.core.events import publish
 from balie.parties.events import MergeDismissed, PartiesMerged, PartyMergeUndone
 from balie.parties.models import DigitalAddress, MergeDismissal, Party, PartyMerge
+from balie.parties.ports import merge_carriers
 
 if TYPE_CHECKING:
     from balie.organisations.models import Agent
 
 MAX_REASON = 2000
-#: the one-to-one row this module knows how to carry (its primary key is the party)
-CONDUCT_STATE = "conduct.conductstate"
-CLEAR = "clear"
 #: our own references to parties, which a merge never moves
 OWN = {"parties.party", "parties.partymerge", "parties.mergedismissal"}
 
@@ -202,12 +200,17 @@ def do_merge_parties(survivor: Party, merged: Party, agent: Agent, reason: str) 
 
     Precondition: inside a transaction, both parties locked (``select_for_update``), of one
     organisation, neither merged; the caller checked the role."""
-    survivor_rows, merged_rows = _one_to_one_rows(survivor.pk), _one_to_one_rows(merged.pk)
-    if {*survivor_rows, *merged_rows} - {CONDUCT_STATE}:
+    carriers = merge_carriers()
+    held = {*_one_to_one_rows(survivor.pk), *_one_to_one_rows(merged.pk)}
+    if held - carriers.keys():
         raise WorkflowViolation(
             "the organisation's anonymous party is never merged", code="placeholder"
         )
-    conduct = _carry_conduct(survivor, survivor_rows, merged_rows)
+    carried = {
+        label: snapshot
+        for label in sorted(held)
+        if (snapshot := carriers[label].carry(survivor.pk, merged.pk, survivor.organisation_id))
+    }
     moved: dict[str, list[int]] = {}
     for rel in _relations():
         if rel.one_to_one:
@@ -225,7 +228,7 @@ def do_merge_parties(survivor: Party, merged: Party, agent: Agent, reason: str) 
         survivor=survivor,
         merged=merged,
         moved=moved,
-        conduct=conduct,
+        carried=carried,
         reason=reason,
         merged_by=agent,
         merged_at=now,
@@ -240,36 +243,6 @@ def do_merge_parties(survivor: Party, merged: Party, agent: Agent, reason: str) 
         )
     )
     return row
-
-
-def _carry_conduct(
-    survivor: Party, survivor_rows: dict[str, Any], merged_rows: dict[str, Any]
-) -> dict[str, Any]:
-    """The conduct procedure follows the person: when the merged party has one under way and
-    the survivor none, the survivor takes its state (its steps and blocks move as rows) and
-    the merged party's state reads clear. Both under way: refused (a supervisor settles it
-    first). Returns the states before, for the undo; ``{}`` when nothing was carried."""
-    theirs = merged_rows.get(CONDUCT_STATE)
-    if theirs is None or theirs.state == CLEAR:
-        return {}
-    ours = survivor_rows.get(CONDUCT_STATE)
-    if ours is not None and ours.state != CLEAR:
-        raise WorkflowViolation(
-            "both parties have a conduct procedure under way", code="conduct_both"
-        )
-    model = type(theirs)
-    now = clock.now()
-    if ours is None:
-        model._default_manager.create(
-            party_id=survivor.pk,
-            organisation_id=survivor.organisation_id,
-            state=theirs.state,
-            updated_at=now,
-        )
-    else:
-        model._default_manager.filter(pk=survivor.pk).update(state=theirs.state, updated_at=now)
-    model._default_manager.filter(pk=theirs.pk).update(state=CLEAR, updated_at=now)
-    return {"merged": theirs.state, "survivor": ours.state if ours is not None else None}
 
 
 def check_undo_merge(merge_id: int, agent: Agent, reason: str) -> PartyMerge:
@@ -307,8 +280,9 @@ def do_undo_merge(
         ids = row.moved.get(rel.label, []) if not rel.one_to_one else []
         if ids:
             rel.rows(survivor.pk).filter(pk__in=ids).update(**{rel.field: merged.pk})
-    if row.conduct:
-        _restore_conduct(row, survivor, merged)
+    carriers = merge_carriers()
+    for label, snapshot in row.carried.items():
+        carriers[label].restore(snapshot, survivor.pk, merged.pk, row.merged_at)
     merged.merged_into = None
     merged.save(update_fields=["merged_into"])
     row.undone_by, row.undone_at, row.undo_reason = agent, clock.now(), reason
@@ -323,19 +297,6 @@ def do_undo_merge(
         )
     )
     return row
-
-
-def _restore_conduct(row: PartyMerge, survivor: Party, merged: Party) -> None:
-    """The merged party's state back; the survivor's too unless it moved on since (a step
-    taken after the merge: then the survivor keeps where it is now)."""
-    model = apps.get_model(CONDUCT_STATE)
-    now = clock.now()
-    model._default_manager.filter(pk=merged.pk).update(state=row.conduct["merged"], updated_at=now)
-    before = row.conduct.get("survivor") or CLEAR
-    unchanged = model._default_manager.filter(
-        pk=survivor.pk, state=row.conduct["merged"], updated_at__lte=row.merged_at
-    )
-    unchanged.update(state=before, updated_at=now)
 
 
 def check_dismiss(first_id: int, second_id: int, agent: Agent, reason: str = "") -> MergeDismissal:

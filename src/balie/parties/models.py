@@ -127,8 +127,9 @@ class PartyMerge(models.Model):
     )
     #: ``{"app.model": [ids]}`` of the rows moved from ``merged`` to ``survivor``
     moved = models.JSONField(_("moved"), default=dict)
-    #: the conduct states before the merge when one moved: ``{"merged": …, "survivor": …}``
-    conduct = models.JSONField(_("conduct before"), default=dict, blank=True)
+    #: what the apps owning a one-to-one row on the parties need to undo their part
+    #: (:mod:`balie.parties.ports`), by model label: ``{"conduct.conductstate": {…}}``
+    carried = models.JSONField(_("carried rows before"), default=dict, blank=True)
     reason = models.TextField(_("reason"))
     merged_by = models.ForeignKey(
         "organisations.Agent",

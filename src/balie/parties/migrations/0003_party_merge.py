@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('moved', models.JSONField(default=dict, verbose_name='moved')),
-                ('conduct', models.JSONField(blank=True, default=dict, verbose_name='conduct before')),
+                ('carried', models.JSONField(blank=True, default=dict, verbose_name='carried rows before')),
                 ('reason', models.TextField(verbose_name='reason')),
                 ('merged_at', models.DateTimeField(verbose_name='merged at')),
                 ('undone_at', models.DateTimeField(blank=True, null=True, verbose_name='undone at')),
