@@ -592,6 +592,42 @@ BAD = [
         "retention[0].data",
         "must be one of",
     ),
+    (
+        'code = "wmo"\nname = "Wmo"\nteam = "sociaal"\n',
+        'code = "wmo"\nname = "Wmo"\n',
+        "topics[1].restricted",
+        "needs the team",
+    ),
+    (
+        'secrets = { password = { env = "VOL_MAIL_PASSWORD" } }',
+        'secrets = "geheim"',
+        "channels[0].secrets",
+        "must be a table of name",
+    ),
+    (
+        'imap_security = "ssl" }',
+        'imap_security = "ssl", imap_mailboxes = [] }',
+        "channels[0].settings.imap_mailboxes",
+        "list of mailbox names",
+    ),
+    (
+        "messages_per_minute = 10 }",
+        'messages_per_minute = 10, topics = ["paspoort"] }',
+        "channels[1].settings.topics",
+        "must be a list like",
+    ),
+    (
+        'settings = { allowed_origins = ["https://www.vol.example"], messages_per_minute = 10 }',
+        'settings = "open"',
+        "channels[1].settings",
+        "must be a table",
+    ),
+    (
+        "active = false",
+        'active = false\ntemplates = "welkom"',
+        "channels[1].templates",
+        "must be a list",
+    ),
 ]
 
 
@@ -642,6 +678,11 @@ def test_all_problems_of_a_file_are_reported_at_once_with_their_lines():
             "array of tables",
         ),
         ('[organisation]\nslug = "x"\n', "organisation.name", "is required"),
+        (
+            '[organisation]\nslug = "x"\nname = "X"\nbusiness_hours = "altijd"\n',
+            "organisation.business_hours",
+            "table of weekday",
+        ),
         ('organisation = "x"\n', "organisation", "must be a table"),
         ('[gemeente]\nslug = "x"\n', "gemeente", "unknown key"),
         ('[gemeente]\nslug = "x"\n', "organisation", "is required"),
