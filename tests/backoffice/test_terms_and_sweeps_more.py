@@ -244,3 +244,67 @@ def test_a_future_due_date_that_passes_makes_the_task_overdue_within_a_minute(de
         assert sweep_overdue() == 0
     with time_machine.travel(task.due_at + timedelta(seconds=1), tick=False):
         assert sweep_overdue() == 1
+
+
+# --- the task list of the API ----------------------------------------------------------------
+
+
+def _api(agent):  # type: ignore[no-untyped-def]
+    from rest_framework.test import APIClient
+
+    from balie.api.auth import do_create_token
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {do_create_token(agent.user)}")
+    return client
+
+
+def test_the_task_list_filters_by_state_and_team_and_ignores_bad_values(desk):
+    """?state=active|<state> and ?team=<id> narrow the list; unknown values are ignored, not
+    a 500; the back office may not withdraw, the agent may, and then it is no longer active."""
+    with time_machine.travel(local(2026, 11, 26, 10, 0), tick=False):
+        open_task, withdrawn = _forward(desk), _forward(desk)
+        client = _api(desk.lead)
+        response = _api(desk.backoffice).post(
+            f"/api/v1/backoffice/tasks/{withdrawn.pk}/withdraw/",
+            {"reason": "al beantwoord"},
+            format="json",
+        )
+        assert (response.status_code, response.json()["error"]["code"]) == (403, "back_office")
+        response = _api(desk.agent).post(
+            f"/api/v1/backoffice/tasks/{withdrawn.pk}/withdraw/",
+            {"reason": "al beantwoord"},
+            format="json",
+        )
+        assert response.status_code == 200, response.json()
+
+        def ids(query: str) -> set[int]:
+            listed = client.get(f"/api/v1/backoffice/tasks/?{query}")
+            assert listed.status_code == 200, listed.content
+            return {t["id"] for t in listed.json()["results"]}
+
+        assert ids("state=active") == {open_task.pk}
+        assert ids("state=cancelled") == {withdrawn.pk}
+        assert ids(f"team={desk.vergunningen.pk}") == {open_task.pk, withdrawn.pk}
+        assert ids(f"team={desk.kcc.pk}") == set()
+        for ignored in ("state=verloren", "team=abc", "team=99999999999999999999"):
+            assert ids(ignored) == {open_task.pk, withdrawn.pk}
+
+
+def test_the_task_list_costs_the_same_queries_for_2_or_8_tasks(desk):
+    """Listing tasks with their team and messages does not grow with the rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _api(desk.backoffice)
+    counts = []
+    with time_machine.travel(local(2026, 11, 26, 10, 0), tick=False):
+        for add in (2, 6):
+            for _ in range(add):
+                _forward(desk)
+            client.get("/api/v1/backoffice/tasks/")  # the token's first use is stamped once
+            with CaptureQueriesContext(connection) as queries:
+                listed = client.get("/api/v1/backoffice/tasks/")
+            assert listed.json()["count"] == sum((2, 6)[: len(counts) + 1])
+            counts.append(len(queries))
+    assert counts[0] == counts[1], counts
