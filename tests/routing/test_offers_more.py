@@ -511,3 +511,54 @@ def test_erlang_at_its_edges():
     assert erlang.mean_wait(1, 0.5, 100) == pytest.approx(100.0)
     assert erlang.mean_wait(1, 0.0, 100) == 0.0
     assert erlang.agents_needed(0.0, 300, 20, 0.8) == 1
+
+
+# --- the router's own safety ------------------------------------------------------------------
+
+
+def test_the_router_never_assigns_a_contact_that_stopped_waiting(
+    org, web, passport, make_agent, run_tasks
+):
+    """A waiting entry whose conversation was resolved meanwhile (no event yet) is closed by
+    the claim instead of being given to the agent who just came free."""
+    from balie.routing.board import forget
+    from balie.routing.engine import route_waiting
+
+    conversation = _ask(web, run_tasks)
+    entry = QueueEntry.objects.get(conversation=conversation)
+    assert entry.state == EntryState.WAITING
+    agent = make_agent("piet", skills={passport: 3})
+    forget(org.pk)  # the board is cached per process: read the new agent
+    Conversation.objects.filter(pk=conversation.pk).update(status=Status.RESOLVED)
+    route_waiting(org.pk, [entry.pk])
+    entry.refresh_from_db()
+    conversation.refresh_from_db()
+    assert entry.state == EntryState.DONE
+    assert conversation.assignee is None
+    assert not Conversation.objects.filter(assignee=agent).exists()
+
+
+def test_more_contacts_than_one_claim_batch_are_all_placed_within_capacity(
+    org, web, passport, make_agent, run_tasks, monkeypatch
+):
+    """With a claim batch of two, seven waiting contacts are decided in several batches: the
+    two agents fill their capacity of three, the seventh waits, nobody is over capacity."""
+    from balie.routing import engine
+    from balie.routing.board import forget
+
+    monkeypatch.setattr(engine, "BATCH", 2)
+    conversations = [_ask(web, run_tasks, email=f"b{n}@example.nl") for n in range(7)]
+    first = make_agent("piet", skills={passport: 3}, channels={"webchat": 3})
+    second = make_agent("kees", skills={passport: 3}, channels={"webchat": 3})
+    entries = list(QueueEntry.objects.order_by("pk").values_list("pk", flat=True))
+    forget(org.pk)  # the board is cached per process: read the new agents
+    claims = engine.route_waiting(org.pk, entries)
+    assert len(claims) == 7
+    load = {
+        agent: Conversation.objects.filter(assignee=agent, status=Status.ASSIGNED).count()
+        for agent in (first, second)
+    }
+    assert load == {first: 3, second: 3}
+    waiting = [c for c in conversations if not Conversation.objects.get(pk=c.pk).assignee_id]
+    assert len(waiting) == 1
+    assert QueueEntry.objects.filter(state=EntryState.WAITING).count() == 1
