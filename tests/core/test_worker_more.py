@@ -406,3 +406,24 @@ def test_the_in_process_worker_survives_a_failing_round(registry, monkeypatch, c
         w.stop()
     assert failures == [1]
     assert "worker_loop_failed" in caplog.text
+
+
+def test_enqueue_all_on_another_backend_uses_that_backends_own_enqueue(registry, settings):
+    """On a backend that is not the database's (here django-tasks' immediate one), each call
+    is handed to the backend itself: the handler runs, and no task row is written."""
+    settings.TASKS = {
+        **settings.TASKS,
+        "immediate": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default"],
+        },
+    }
+    bound = dispatch.run_handler.using(backend="immediate")
+    dispatch.enqueue_all(
+        [
+            (bound, [f"{HERE}.record_one", "test_worker_ping", {"n": 1, "bad": False}]),
+            (bound, [f"{HERE}.record_one", "test_worker_ping", {"n": 2, "bad": False}]),
+        ]
+    )
+    assert CALLS == [("one", 1), ("one", 2)]
+    assert tasks() == []
