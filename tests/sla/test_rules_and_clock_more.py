@@ -332,3 +332,54 @@ def test_a_sweep_takes_at_most_its_limit_and_the_next_takes_the_rest(
     time_machine.move_to(local("2026-03-03 12:00"), tick=False)
     assert [handlers.sweep() for _ in range(4)] == [2, 2, 1, 0]
     assert Clock.objects.filter(conversation_id__in=ids, breached=True).count() == 5
+
+
+# --- which policy applies (pure) ---------------------------------------------------------------
+
+
+def test_the_most_specific_active_policy_applies_and_ties_go_to_the_oldest():
+    """Channel outweighs topic outweighs priority; a policy naming another channel never
+    applies; inactive ones are skipped; equal fits pick the lowest id."""
+    from balie.sla.clocks import Subject, policy_for
+
+    subject = Subject(organisation_id=1, channel_id=10, team_id=None, topic_id=20, priority=3)
+
+    def policy(pk: int, **scope: object) -> Policy:
+        return Policy(pk=pk, organisation_id=1, name=f"p{pk}", **scope)
+
+    general, by_topic, by_channel = policy(1), policy(2, topic_id=20), policy(3, channel_id=10)
+    other_channel = policy(4, channel_id=11, topic_id=20, priority=3)
+    both, inactive = policy(5, channel_id=10, topic_id=20), policy(6, channel_id=10, topic_id=20)
+    inactive.active = False
+    twin = policy(7, channel_id=10, topic_id=20)
+    assert policy_for([general], subject) is general
+    assert policy_for([general, by_topic], subject) is by_topic
+    assert policy_for([by_topic, by_channel, general], subject) is by_channel
+    assert policy_for([other_channel, general], subject) is general
+    assert policy_for([twin, inactive, both, by_channel], subject) is both
+    assert policy_for([other_channel, inactive], subject) is None
+    assert policy_for([policy(8, priority=3), general], subject).pk == 8
+
+
+@pytest.mark.django_db
+def test_a_calendar_that_never_opens_leaves_the_clock_without_a_due_time(
+    channel, organisation, run_tasks, time_machine
+):
+    """Business-minute targets on a calendar with no opening hours cannot fall due: the clock
+    is kept but nothing is due (no false breach)."""
+    do_save_calendar(
+        CalendarRow(
+            organisation=organisation,
+            hours={day: [] for day in (*WEEKDAYS, "sat", "sun")},
+            holidays_country="",
+        )
+    )
+    run_tasks()
+    Policy.objects.create(
+        organisation=organisation, name="Kantoor", first_response={"business_minutes": 60}
+    )
+    time_machine.move_to(local("2026-03-03 10:00"), tick=False)
+    conversation_id = receive(channel, email="nooit@example.nl").message.conversation_id
+    run_tasks()
+    clock = Clock.objects.get(conversation_id=conversation_id)
+    assert (clock.response_due_at, clock.due_at, clock.state) == (None, None, ClockState.STOPPED)
