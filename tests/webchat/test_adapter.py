@@ -3,6 +3,7 @@ push of the visitor's typing, the example page and the honest availability notic
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -286,3 +287,28 @@ def test_sessions_are_pruned_when_idle_or_their_visitor_is_gone(webchat):
         assert prune_sessions() == 1
     assert list(VisitorSession.objects.values_list("pk", flat=True)) == [chatting.pk]
     assert idle.pk != chatting.pk
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs the Redis channel layer")
+def test_a_process_without_visitor_sockets_reaches_the_widget_through_redis(webchat, agent):
+    """With Redis, the outbox in a worker-like process (no visitor socket of its own) still
+    pushes the answer to the open widget."""
+    from balie.channels.webchat import push
+    from tests.webchat.conftest import Visitor
+
+    async def scenario() -> dict:
+        visitor = Visitor()
+        await visitor.start()
+        await visitor.send({"type": "message", "client_id": "r", "text": "Via Redis?"})
+        ack = await visitor.until("ack")
+        conversation_id = await sync_to_async(
+            lambda: Message.objects.get(pk=ack["id"]).conversation_id
+        )()
+        push._loop = None  # as in a separate worker process
+        await sync_to_async(check_send_reply)(conversation_id, agent, "Ja, via Redis.")
+        await sync_to_async(run_ready_tasks)()
+        frame = await visitor.until("message")
+        await visitor.close()
+        return frame
+
+    assert async_to_sync(scenario)()["text"] == "Ja, via Redis."
