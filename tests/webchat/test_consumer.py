@@ -163,6 +163,7 @@ def test_the_visitor_rate_limit_answers_with_retry_after(webchat):
 
     answers = async_to_sync(scenario)()
     assert [a["type"] for a in answers] == ["ack", "ack", "error"]
+    assert answers[2]["client_id"] == "r2"  # the widget knows which message waits
     assert answers[2]["code"] == "rate_limited"
     assert answers[2]["retry_after"] > 0
     assert Message.objects.count() == 2

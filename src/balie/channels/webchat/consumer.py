@@ -157,7 +157,9 @@ class VisitorConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 raise VisitorError("not_started", 'send a "start" frame first')
             await handler(frame)
         except VisitorError as exc:
-            await self._send(exc.frame())
+            client_id = frame.get("client_id")  # the widget marks which message was refused
+            extra = {"client_id": client_id} if isinstance(client_id, str) else {}
+            await self._send(exc.frame() | extra)
         except IdentityRefused as exc:
             await self._refuse(4401, exc.code, exc.message)
         except Exception:

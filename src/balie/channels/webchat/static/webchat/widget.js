@@ -20,6 +20,7 @@
       connecting: "Verbinden…", offline: "Verbinding verbroken — opnieuw verbinden…",
       restored: "Verbinding hersteld", typing: "Een medewerker typt…",
       newMessage: "Nieuw bericht: ", sending: "wordt verstuurd", sent: "verstuurd",
+      notSent: "niet verstuurd",
       closed: (o, a) => `We zijn nu gesloten. We zijn er weer ${o}. U krijgt uiterlijk ${a} antwoord.`,
       nobody: (a) => `Er is nu niemand beschikbaar. U krijgt uiterlijk ${a} antwoord; u kunt dit venster sluiten.`,
       leaveEmail: "Laat uw e-mailadres achter, dan kunnen we u ook per e-mail antwoorden.",
@@ -49,6 +50,7 @@
       connecting: "Connecting…", offline: "Connection lost — reconnecting…",
       restored: "Connection restored", typing: "Someone is typing…",
       newMessage: "New message: ", sending: "sending", sent: "sent",
+      notSent: "not sent",
       closed: (o, a) => `We are closed now. We are back ${o}. You will have an answer by ${a}.`,
       nobody: (a) => `Nobody is available right now. You will have an answer by ${a}; you may close this window.`,
       leaveEmail: "Leave your e-mail address and we can also answer you by e-mail.",
@@ -225,7 +227,7 @@
       case "topic": topic = frame.code; return showChat();
       case "email_saved": alertBox.textContent = ""; emailInput.value = ""; return announce(T.emailSaved);
       case "transcript_queued": alertBox.textContent = ""; return announce(T.transcriptQueued);
-      case "error": return showError(frame.code, frame.message);
+      case "error": return onError(frame);
       default: return undefined;
     }
   }
@@ -327,6 +329,21 @@
       shown.set(frame.id, li);
       lastId = Math.max(lastId, frame.id);
     }
+  }
+  function onError(frame) {
+    showError(frame.code, frame.message);
+    const li = frame.client_id && log.querySelector(`[data-client-id="${CSS.escape(frame.client_id)}"]`);
+    if (!li || !pending.has(frame.client_id)) return;
+    const state = li.querySelector(".balie-chat__state");
+    if (frame.code === "rate_limited") {  // kept: sent again once the limit allows
+      window.setTimeout(() => { const f = pending.get(frame.client_id); if (f) send(f); },
+                        1000 * (frame.retry_after || 10));
+      return;
+    }
+    pending.delete(frame.client_id);  // refused for good: the text stays, marked
+    li.removeAttribute("aria-busy");
+    li.classList.add("balie-chat__message--failed");
+    if (state) state.textContent = " (" + T.notSent + ")";
   }
   function confirmSeen() {
     if (dialog.hidden || !ready || !unseen.size) return;
