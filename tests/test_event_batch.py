@@ -95,3 +95,26 @@ def test_the_routers_own_assignment_enqueues_no_routing_task(channel, agent):
     with transaction.atomic():
         do_assign_many([(lock_conversation(by_hand.pk), agent)], actor=supervisor, reason=ROUTED)
     assert DBTaskResult.objects.filter(args_kwargs__args__0__endswith="on_status_changed").exists()
+
+
+@pytest.mark.django_db
+def test_a_nested_batch_that_raises_drops_only_its_own_tasks():
+    """A nested block rolled back with its savepoint takes its tasks out of the outer batch
+    (a retried receive must not leave tasks for messages that were never stored); the outer
+    block's own tasks are written at its end."""
+    with transaction.atomic():
+        publish(message(1))
+        alone = DBTaskResult.objects.count()
+        DBTaskResult.objects.all().delete()
+
+    def rolled_back() -> None:
+        with transaction.atomic(), core_events.batch():
+            publish(message(2))
+            raise RuntimeError("the savepoint rolls back")
+
+    with transaction.atomic(), core_events.batch():
+        publish(message(1))
+        with pytest.raises(RuntimeError):
+            rolled_back()
+    stored = [row.args_kwargs["args"][2]["message_id"] for row in DBTaskResult.objects.all()]
+    assert stored == [1] * alone

@@ -99,10 +99,16 @@ def batch() -> Iterator[None]:
 
     Precondition: inside ``transaction.atomic()`` (as :func:`balie.core.events.publish`).
     If the block raises, its tasks are dropped with the transaction. Nested blocks join the
-    outer one.
+    outer one; a nested block that raises drops the tasks it added (its savepoint rolled back
+    the changes that published them), so the outer block writes none for a retried attempt.
     """
     if batching():
-        yield
+        mark = len(_batch.rows)
+        try:
+            yield
+        except BaseException:
+            del _batch.rows[mark:]
+            raise
         return
     if not connection.in_atomic_block:
         raise RuntimeError("dispatch.batch() outside a transaction: events are on commit")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from balie.conversations.actions.reply import do_queue_outbounds
 from balie.conversations.models import Conversation, Message
@@ -95,7 +94,6 @@ def do_send_queue_notices(notices: list[Notice]) -> list[Message]:
 
 
 def _text(notice: Notice) -> str:
-    opens_at = notice.opens_at
-    if opens_at is not None:
-        opens_at = opens_at.astimezone(ZoneInfo(notice.conversation.organisation.time_zone))
-    return notice_text(notice.conversation.language, notice.expected_wait_s, opens_at)
+    """A written notice is for a contact waiting while open (out of hours the out-of-hours
+    reply speaks instead, see :func:`do_send_queue_notices`)."""
+    return notice_text(notice.conversation.language, notice.expected_wait_s, None)

@@ -23,7 +23,7 @@ from balie.conversations.models import Conversation, Direction, Message
 from balie.conversations.ports import inbound_screen
 from balie.conversations.workflow import OPEN_FOR_INBOUND, Status
 from balie.core import clock
-from balie.core.events import publish
+from balie.core.events import batch, publish
 from balie.core.sql import run_statements, update_statement
 from balie.organisations.models import Topic
 from balie.parties.actions import FoundParty, SenderIdentity, do_find_or_create_parties
@@ -77,12 +77,14 @@ def do_receive_messages(channel: Channel, items: Sequence[Item]) -> list[Receive
     queries for all of them (parties, conversations, messages: one read and one write each).
 
     A provider id already stored, or repeated in ``items``, is a duplicate: its result is the
-    stored message with ``created=False``. A batch that loses a race with another transaction
-    (an IntegrityError) is received again message by message.
+    stored message with ``created=False``. The handler tasks of every event are written with
+    one INSERT (:func:`balie.core.events.batch`; a caller's open batch takes them). A batch
+    that loses a race with another transaction (an IntegrityError) is received again message
+    by message.
     """
     if len(items) > 1:
         try:
-            with transaction.atomic():
+            with transaction.atomic(), batch():
                 return _receive(channel, items)
         except IntegrityError:
             log.info("receive_batch_split", size=len(items))
@@ -92,7 +94,7 @@ def do_receive_messages(channel: Channel, items: Sequence[Item]) -> list[Receive
 def _receive_one(channel: Channel, item: Item) -> ReceiveResult:
     for attempt in range(3):
         try:
-            with transaction.atomic():
+            with transaction.atomic(), batch():
                 return _receive(channel, [item])[0]
         except IntegrityError:
             if attempt == 2:  # a party/address race that kept losing: let it surface
