@@ -65,7 +65,9 @@ class Policy(models.Model):
     next_response = models.JSONField(_("next response"), null=True, blank=True)
     resolution = models.JSONField(_("resolution"), null=True, blank=True)
     warning_percent = models.PositiveSmallIntegerField(
-        _("warning at (% of the target)"), default=80
+        # xgettext:no-python-format
+        _("warning at (% of the target)"),
+        default=80,
     )
     active = models.BooleanField(_("active"), default=True)
 
