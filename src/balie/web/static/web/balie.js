@@ -23,6 +23,17 @@
     const el = document.querySelector(selector);
     if (el && window.htmx) window.htmx.trigger(el, "balie:refresh");
   }
+  /* The wall's tables: a burst of events asks once, half a second after its first event, so
+     the last state of the burst is what is fetched (htmx's throttle would drop the trailing
+     event, leaving the table a step behind until its 15-second poll). */
+  let wallDue = null;
+  function wallSoon() {
+    if (wallDue) return;
+    wallDue = window.setTimeout(() => {
+      wallDue = null;
+      body.dispatchEvent(new CustomEvent("balie:wall"));
+    }, 500);
+  }
   function onEvent(name, data) {
     document.dispatchEvent(new CustomEvent("balie:event", { detail: { name, data } }));
     const page = document.querySelector("[data-conversation-id]");
@@ -43,6 +54,7 @@
     }
     if (name === "message_received" || name.startsWith("conversation") || name.startsWith("sla_")) {
       body.dispatchEvent(new CustomEvent("balie:list"));
+      wallSoon();
       if (name === "message_received" && !(open && String(data.conversation_id) === open)) {
         announce(t("Nieuw bericht ontvangen", "New message received"));
       }
@@ -51,7 +63,7 @@
       body.dispatchEvent(new CustomEvent("balie:conversation"));
     }
     if (name.startsWith("agent_") || name.startsWith("queue") || name.startsWith("presence")) {
-      body.dispatchEvent(new CustomEvent("balie:wall"));
+      wallSoon();
     }
   }
   function connect() {
