@@ -106,6 +106,7 @@ def _measure(vendor: str, messages: int) -> None:
     print(f"{vendor}: {messages} messages — ingest {ingest:.2f} s, then {tasks} handler tasks "
           f"in {rest:.2f} s; {per_message:.2f} ms per message in all", flush=True)  # fmt: skip
     rows = sorted(((p, s) for p, s in spent.items() if "ingest" not in p), key=lambda r: -r[1])
+    rows.insert(0, ("ingest (parse, parties, conversations, messages)", ingest))
     for path, seconds in rows:
         name = path.removeprefix("balie.")
         print(f"  {name:58} {seconds / messages * 1000:6.3f} ms/msg  {seconds / total:6.1%}")
