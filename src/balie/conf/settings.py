@@ -189,6 +189,9 @@ REDIS_URL = env(
 REDIS_PREFIX = env(
     "BALIE_REDIS_PREFIX", "balie", "Prefix of Balie's keys and channel groups in Redis."
 ) + os.environ.get("PYTEST_XDIST_WORKER", "")
+#: pushes waiting for one socket before the layer drops new ones (channels' default is 100:
+#: a burst of 50 messages a second overran an agent's socket in the web chat benchmark)
+CHANNEL_CAPACITY = 1000
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -198,6 +201,7 @@ if REDIS_URL:
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 "prefix": REDIS_PREFIX,
+                "capacity": CHANNEL_CAPACITY,
             },
         }
     }
@@ -209,7 +213,12 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": CHANNEL_CAPACITY},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Background work -------------------------------------------------------------------------
