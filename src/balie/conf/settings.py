@@ -6,7 +6,6 @@ channel layer and the in-process worker. ``docs/configuration.md`` lists them al
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
@@ -171,7 +170,7 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Channel layer (realtime) and cache ------------------------------------------------------
+# --- Outgoing mail; channel layer (realtime) and cache (balie/conf/realtime.py) --------------
 # Outgoing mail (back-office task notifications): Django's SMTP backend.
 EMAIL_HOST = env("EMAIL_HOST", "localhost", "SMTP host for outgoing mail (task notifications).")
 EMAIL_PORT = int(env("EMAIL_PORT", "25", "SMTP port for outgoing mail."))
@@ -181,45 +180,7 @@ DEFAULT_FROM_EMAIL = env(
     "Sender of Balie's mail unless an organisation sets one.",
 )
 
-REDIS_URL = env(
-    "REDIS_URL", "", "redis://host:6379/0 for the channel layer and locks. Empty: in-memory."
-)
-# Parallel test workers (pytest-xdist sets PYTEST_XDIST_WORKER) share one Redis: each worker's
-# keys and groups get its own prefix, as two installations sharing one Redis would.
-REDIS_PREFIX = env(
-    "BALIE_REDIS_PREFIX", "balie", "Prefix of Balie's keys and channel groups in Redis."
-) + os.environ.get("PYTEST_XDIST_WORKER", "")
-#: pushes waiting for one socket before the layer drops new ones (channels' default is 100:
-#: a burst of 50 messages a second overran an agent's socket in the web chat benchmark)
-CHANNEL_CAPACITY = 1000
-if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 times reads out after 5 s, the very time channels-redis blocks waiting
-            # for a message (BZPOPMIN 5): a quiet socket's consumer crashed with TimeoutError
-            "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                "prefix": REDIS_PREFIX,
-                "capacity": CHANNEL_CAPACITY,
-            },
-        }
-    }
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": REDIS_PREFIX,
-        }
-    }
-else:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
-            "CONFIG": {"capacity": CHANNEL_CAPACITY},
-        }
-    }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+from balie.conf.realtime import *  # noqa: E402,F403  (REDIS_URL, channel layers, cache)
 
 # --- Background work -------------------------------------------------------------------------
 # One task interface (django-tasks) with a durable backend: task rows live in the same database
