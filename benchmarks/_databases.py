@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import tempfile
 from collections.abc import Callable
+from typing import Any
+
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 
 
 def on_scratch_postgres(pg_url: str, name: str, *, keep: bool, run: Callable[[], int]) -> int:
@@ -50,6 +54,28 @@ def child_on_both(cmd: list[str], pg_url: str, name: str) -> None:
         subprocess.run(cmd, env={**base, "DATABASE_URL": f"{pg_url}/{name}"}, check=True)
     finally:
         subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name}"], check=True)
+
+
+def main_on_both(
+    parser: argparse.ArgumentParser, title: str, db_name: str, child: Callable[[Any], None]
+) -> int:
+    """A benchmark's ``main``: parse ``parser``'s options; in the child (``--child``) measure
+    with ``child(args)``; else print the header line ``# title — machine`` and run this script
+    again as a child on a scratch SQLite file and on the PostgreSQL database ``db_name``, with
+    the same options."""
+    import platform
+    import sys
+
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return 0
+    print(f"# {title} — {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.platform()}", flush=True)  # fmt: skip
+    script = os.path.abspath(sys.argv[0])
+    child_on_both([sys.executable, script, "--child", *sys.argv[1:]], PG_URL, db_name)
+    return 0
 
 
 def migrated_django() -> str:

@@ -15,16 +15,12 @@ For each database (a temporary SQLite file; a dedicated ``bench_audit`` database
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from datetime import timedelta
 from typing import Any
 
-from _databases import child_on_both, migrated_django
-
-PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+from _databases import main_on_both, migrated_django
 
 
 def child(entries: int, contacts: int) -> None:
@@ -116,17 +112,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=4000)
     parser.add_argument("--contacts", type=int, default=5000)
-    parser.add_argument("--child", action="store_true")
-    args = parser.parse_args()
-    if args.child:
-        child(args.entries, args.contacts)
-        return 0
-    print(f"# audit — {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.platform()}", flush=True)  # fmt: skip
-    cmd = [sys.executable, __file__, "--child", f"--entries={args.entries}",
-           f"--contacts={args.contacts}"]  # fmt: skip
-    child_on_both(cmd, PG_URL, "bench_audit")
-    return 0
+    return main_on_both(parser, "audit", "bench_audit", lambda a: child(a.entries, a.contacts))
 
 
 if __name__ == "__main__":

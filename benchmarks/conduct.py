@@ -16,15 +16,12 @@ on ``BENCH_PG_URL``, default ``postgres://postgres@127.0.0.1:5432``, created and
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import time
 
-from _databases import child_on_both, migrated_django
+from _databases import main_on_both, migrated_django
 
-PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 BATCH = 64
 
 
@@ -107,17 +104,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--blocks", type=int, default=10_000)
     parser.add_argument("--batches", type=int, default=30)
-    parser.add_argument("--child", action="store_true")
-    args = parser.parse_args()
-    if args.child:
-        child(args.blocks, args.batches)
-        return 0
-    print(f"# conduct — {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.platform()}", flush=True)  # fmt: skip
-    cmd = [sys.executable, __file__, "--child", f"--blocks={args.blocks}",
-           f"--batches={args.batches}"]  # fmt: skip
-    child_on_both(cmd, PG_URL, "bench_conduct")
-    return 0
+    return main_on_both(parser, "conduct", "bench_conduct", lambda a: child(a.blocks, a.batches))
 
 
 if __name__ == "__main__":

@@ -24,17 +24,14 @@ instead (every conversation then gets the out-of-hours reply).
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from collections import defaultdict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from _databases import child_on_both, migrated_django
+from _databases import main_on_both, migrated_django
 
-PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 OPEN = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 CLOSED = datetime(2026, 12, 5, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 
@@ -115,22 +112,14 @@ def _measure(vendor: str, messages: int) -> None:
           f"+{privacy / (total - privacy):.1%} (issue #12: at most +10 %)", flush=True)  # fmt: skip
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--closed", action="store_true", help="on a Saturday (out of hours)")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child(args.messages, args.closed)
-        return
-    print(f"# ingest_handlers — {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.platform()}; one process, one thread; clock frozen "
-          f"{'on a Saturday (closed)' if args.closed else 'on a Tuesday 10:00 (open)'}",
-          flush=True)  # fmt: skip
-    cmd = [sys.executable, __file__, "--child", "--messages", str(args.messages)]
-    child_on_both([*cmd, *(["--closed"] if args.closed else [])], PG_URL, "bench_handlers")
+    title = "ingest_handlers (one process, one thread; clock frozen on a Tuesday 10:00, or a "
+    title += "Saturday with --closed)"
+    return main_on_both(parser, title, "bench_handlers", lambda a: child(a.messages, a.closed))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
